@@ -1,0 +1,99 @@
+"""The `oap` command: check, build and scaffold. User mistakes get messages, never tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import OapError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oap", description="Check and publish ordinarily available provision standards.")
+    parser.add_argument("--version", action="version", version=f"oap {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="load and validate everything; report every problem at once")
+    check.add_argument("--council", type=Path, metavar="DIR", help="also check a council overlay folder")
+    check.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+
+    build = sub.add_parser("build", help="check, then build the site (and PDFs) into site/ or --out")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project)")
+    build.add_argument("--council", type=Path, metavar="DIR", help="build a council's edition from its overlay folder")
+    build.add_argument("--no-pdf", action="store_true", help="skip the PDFs, for quick previews")
+    build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+
+    new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
+    new.add_argument("dir", type=Path, metavar="DIR")
+    new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
+
+    args = parser.parse_args(argv)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        if args.command == "check":
+            return _check(args.root, args.council)
+        if args.command == "build":
+            return _build(args.root, args.out, args.council, pdf=not args.no_pdf)
+        return _new_council(args.dir, args.name)
+    except OapError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("oap: interrupted; the previous output is unchanged.", file=sys.stderr)
+        return 130
+
+
+def _warn_overdue(corpus: object) -> None:
+    today = dt.date.today()
+    for s in getattr(corpus, "standards", ()):
+        if s.review_due < today:
+            print(f"warning: {s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}", file=sys.stderr)
+
+
+def _check(root: Path, council: Path | None) -> int:
+    from .edition import load
+
+    _, corpus, _ = load(root, council)
+    _warn_overdue(corpus)
+    v = corpus.vocab
+    local = sum(1 for s in corpus.standards if s.local)
+    extra = f" ({local} local to the council)" if council else ""
+    cells = len({(s.area, s.phase) for s in corpus.standards})
+    print(f"oap check: OK: {len(corpus.standards)} standards{extra} in {cells} area-and-phase cells; "
+          f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked.")
+    return 0
+
+
+def _build(root: Path, out: Path | None, council: Path | None, *, pdf: bool) -> int:
+    from .edition import load
+    from .publish import BuildFailed, build
+
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
+    out = out or root / "site"
+    try:
+        _, corpus, _ = load(root, council)
+        _warn_overdue(corpus)
+        build(root, out, council=council, pdf=pdf)
+    except BuildFailed as exc:
+        print(f"oap build: {exc}", file=sys.stderr)
+        print("oap build: nothing was changed in the output folder.", file=sys.stderr)
+        return 1
+    print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'}.")
+    return 0
+
+
+def _new_council(folder: Path, name: str) -> int:
+    from .overlay import scaffold
+
+    path = scaffold(folder, name)
+    print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

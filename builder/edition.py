@@ -1,0 +1,28 @@
+"""Which edition is being built: the national baseline, or a council's edition layered over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .model import Corpus
+from .project import load_corpus
+from .render import Edition
+
+
+def load(root: Path, council_dir: Path | None) -> tuple[Edition, Corpus, dict[str, Any]]:
+    """The edition, its corpus (national plus any local standards) and extra context for the renderer."""
+    corpus = load_corpus(root)
+    date = max((s.last_reviewed for s in corpus.standards), default=Edition.date)
+    if council_dir is None:
+        return Edition(date=date), corpus, {}
+    from .overlay import load_overlay
+
+    overlay = load_overlay(council_dir, corpus)
+    return overlay.edition(date), overlay.corpus, overlay.render_context()
+
+
+def apply_branding(config: Any, edition: Edition) -> None:
+    """Council name in the header and the page titles; colours come from the overrides' CSS variables."""
+    config.site_name = f"{edition.council.name}: ordinarily available provision"
+    config.extra["council"] = edition.council.branding_context()

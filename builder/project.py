@@ -1,0 +1,159 @@
+"""Gather a whole project: find the files, load them, check everything, then build the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import model
+from .errors import OapError, Problem
+from .load import Document, load_yaml
+from .validate import check_standard, check_vocabularies, schema_problems
+
+VOCABULARIES: dict[str, type] = {
+    "areas": model.Area, "phases": model.Phase, "tiers": model.Tier, "need_types": model.NeedType,
+    "settings": model.Setting, "providers": model.Provider, "funding_streams": model.FundingStream,
+    "legal_bases": model.LegalBasis, "evidence": model.Evidence, "glossary": model.Term,
+}
+"""Each vocabulary's top-level key and the dataclass its entries become."""
+RESERVED = {"schema", "vocabularies"}
+"""Folders under standards/ that hold no standards."""
+
+_cache: dict[Path, tuple[tuple[Any, ...], model.Corpus]] = {}
+
+
+def standards_dir(root: Path) -> Path:
+    return root / "standards"
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _signature(root: Path) -> tuple[Any, ...]:
+    files = sorted(p for p in standards_dir(root).rglob("*") if p.is_file())
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+def load_corpus(root: Path) -> model.Corpus:
+    """Load and check every vocabulary and standard under root/standards; raise OapError with all problems."""
+    root = root.resolve()
+    sig = _signature(root)
+    cached = _cache.get(root)
+    if cached and cached[0] == sig:
+        return cached[1]
+    problems: list[Problem] = []
+    vocab, vocab_docs = _load_vocabularies(root, problems)
+    standards: list[model.Standard] = []
+    for path, area, phase in _standards_files(root, problems, vocab):
+        standards.extend(load_standards_file(path, _rel(path, root), vocab, problems, folder_area=area, file_phase=phase))
+    if vocab is not None:
+        problems.extend(check_vocabularies(vocab, vocab_docs))
+    _check_unique([(s.id, s.source) for s in standards], problems)
+    if problems or vocab is None:
+        raise OapError(problems)
+    order = {(a, p): i for i, (a, p) in enumerate((a, p) for a in vocab.areas for p in vocab.phases)}
+    corpus = model.Corpus(vocab, tuple(sorted(standards, key=lambda s: order.get((s.area, s.phase), len(order)))))
+    _cache[root] = (sig, corpus)
+    return corpus
+
+
+def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocabularies | None, dict[str, Document]]:
+    folder = standards_dir(root) / "vocabularies"
+    docs: dict[str, Document] = {}
+    tables: dict[str, dict[str, Any]] = {}
+    start = len(problems)
+    for path in sorted(folder.glob("*.y*ml")):
+        rel = _rel(path, root)
+        doc, errs = load_yaml(path, rel)
+        problems.extend(errs)
+        if doc is None:
+            continue
+        schema_errs = schema_problems(doc, "vocabulary-file.schema.json")
+        problems.extend(schema_errs)
+        if schema_errs:
+            continue
+        (kind, entries), = doc.data.items()
+        if kind in docs:
+            problems.append(doc.problem((kind,), f"vocabulary '{kind}' is already defined in {docs[kind].rel}", key=True))
+            continue
+        docs[kind] = doc
+        table: dict[str, Any] = {}
+        for i, entry in enumerate(entries):
+            if entry["id"] in table:
+                problems.append(doc.problem((kind, i, "id"), f"duplicate id '{entry['id']}' in {kind} (each id once)"))
+            table[entry["id"]] = model.build(VOCABULARIES[kind], entry)
+        tables[kind] = table
+    for kind in VOCABULARIES:
+        if kind not in tables and not any(p.path.startswith(_rel(folder, root)) for p in problems[start:]):
+            problems.append(Problem(_rel(folder, root), message=f"missing vocabulary '{kind}' (expected a file such as {kind.replace('_', '-')}.yaml with a top-level '{kind}' list)"))
+    if len(tables) != len(VOCABULARIES):
+        return None, docs
+    return model.Vocabularies(**tables), docs
+
+
+def _standards_files(root: Path, problems: list[Problem], vocab: model.Vocabularies | None) -> list[tuple[Path, str | None, str | None]]:
+    """Every standards file, with the area and phase its path promises."""
+    base = standards_dir(root)
+    areas = list(vocab.areas) if vocab else None
+    phases = list(vocab.phases) if vocab else None
+    found: list[tuple[Path, str | None, str | None]] = []
+    for path in sorted(base.rglob("*")):
+        rel_parts = path.relative_to(base).parts
+        if any(part.startswith((".", "_")) for part in rel_parts) or rel_parts[0] in RESERVED or path.is_dir():
+            continue
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        rel = _rel(path, root)
+        if len(rel_parts) != 2:
+            problems.append(Problem(rel, message="standards files belong directly in an area folder, e.g. standards/cognition-and-learning/primary.yaml"))
+            continue
+        folder, phase = rel_parts[0], path.stem
+        if areas is not None and folder not in areas:
+            problems.append(Problem(rel, message=f"folder '{folder}' is not an area of need (allowed: {', '.join(areas)})"))
+            continue
+        if phases is not None and phase not in phases:
+            problems.append(Problem(rel, message=f"file name '{path.name}' is not a phase (allowed: {', '.join(p + '.yaml' for p in phases)})"))
+            continue
+        found.append((path, folder, phase))
+    return found
+
+
+def load_standards_file(path: Path, rel: str, vocab: model.Vocabularies | None, problems: list[Problem], *,
+                        folder_area: str | None, file_phase: str | None, id_prefix: str | None = None,
+                        local: bool = False, key: str = "standards", doc: Document | None = None) -> list[model.Standard]:
+    """Load and check one file of standards; append its problems and return the good standards."""
+    if doc is None:
+        doc, errs = load_yaml(path, rel)
+        problems.extend(errs)
+        if doc is None:
+            return []
+        errs = schema_problems(doc, "standards-file.schema.json")
+        problems.extend(errs)
+        if errs:
+            return []
+    out = []
+    for i, data in enumerate(doc.data[key]):
+        if vocab is None:
+            continue
+        prefix = id_prefix
+        if prefix is None and data["area"] in vocab.areas and data["phase"] in vocab.phases:
+            prefix = f"{vocab.areas[data['area']].code}-{vocab.phases[data['phase']].code}-"
+        errs = check_standard(vocab, doc, i, data, folder_area=folder_area, file_phase=file_phase, id_prefix=prefix)
+        problems.extend(errs)
+        line = doc.where((key, i))[0]
+        out.append(model.build(model.Standard, data, source=f"{rel}:{line}", local=local))
+    return out
+
+
+def _check_unique(ids: list[tuple[str, str]], problems: list[Problem]) -> None:
+    first: dict[str, str] = {}
+    for sid, source in ids:
+        if sid in first:
+            file, line = source.rsplit(":", 1)
+            problems.append(Problem(file, int(line), 1, "id", f"duplicate id '{sid}' (first used at {first[sid]}; ids must be unique)"))
+        else:
+            first[sid] = source

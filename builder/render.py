@@ -1,0 +1,232 @@
+"""Turn a checked corpus into site pages (Markdown), open data and a navigation tree, without MkDocs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from . import __version__
+from .model import Corpus, Standard
+from .validate import schema
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+
+
+def md_escape(value: Any) -> Markup:
+    """Escape text for a Markdown page: HTML first, then every character Markdown or attr_list would act on."""
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    return Markup(_MD_SPECIAL.sub(r"\\\1", str(escape(str(value)))))
+
+
+def raw_id(value: str) -> Markup:
+    """An identifier used in a link or anchor; ids are checked against the schema, refuse anything else."""
+    if not _ID.match(value):
+        raise ValueError(f"not an id: {value!r}")
+    return Markup(value)
+
+
+def safe_url(value: str) -> Markup:
+    """A link target from data: only web, mail and phone links, with Markdown-breaking characters encoded."""
+    if not re.match(r"^(https?://|mailto:|tel:)[^\s]+$", value or ""):
+        return Markup("#")
+    return Markup(str(escape(value)).translate(str.maketrans({"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"})))
+
+
+def code(value: str) -> Markup:
+    """An identifier of our own (a field name) shown as code; Markdown leaves code spans alone."""
+    if not re.match(r"^[a-z0-9_-]+$", value):
+        return md_escape(value)
+    return Markup(f"`{value}`")
+
+
+def long_date(value: dt.date) -> str:
+    """1 November 2026 (GOV.UK date style)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What is being published: the national baseline or a council's edition of it."""
+
+    title: str = "Ordinarily available provision"
+    publisher: str = "the national baseline"
+    version: str = __version__
+    date: dt.date = dt.date(2026, 1, 1)
+    council: Any = None
+
+    @property
+    def label(self) -> str:
+        return f"Edition {self.version}, content as of {long_date(self.date)}"
+
+
+@dataclass
+class Site:
+    """Everything the site adds to the docs folder: pages, data files and the navigation."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    nav: list[Any] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def environment() -> jinja2.Environment:
+    """The one Jinja environment: autoescape on, Markdown-escaping finalize, strict undefined."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("builder", "templates"),
+        autoescape=True,
+        finalize=md_escape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["id"] = raw_id
+    env.filters["long_date"] = long_date
+    env.filters["url"] = safe_url
+    env.filters["code"] = code
+    env.tests["contains"] = lambda seq, item: item in seq
+    return env
+
+
+class Renderer:
+    """Renders every page of the site from one corpus."""
+
+    def __init__(self, corpus: Corpus, edition: Edition, *, downloads: dict[str, int] | None = None, today: dt.date | None = None) -> None:
+        self.corpus = corpus
+        self.vocab = corpus.vocab
+        self.edition = edition
+        self.downloads = downloads or {}
+        self.today = today or dt.date.today()
+        self.env = environment()
+        self.env.globals.update(v=self.vocab, corpus=corpus, edition=edition, ref=self.ref, refs=self.refs,
+                                cell_url=self.cell_url, standard_url=self.standard_url, download=self.download,
+                                today=self.today, notes={}, services_for=lambda area, phase: [])
+
+    # -- links -------------------------------------------------------------------------------------
+    _TARGETS = {
+        "providers": ("who-provides.md", "name"), "funding_streams": ("who-pays.md", "name"),
+        "legal_bases": ("law.md", "name"), "evidence": ("evidence.md", "name"), "need_types": ("need-types.md", "name"),
+        "tiers": ("tiers.md", "name"), "settings": ("tiers.md", "name"), "glossary": ("glossary.md", "term"),
+    }
+
+    def ref(self, kind: str, ident: str, *, text: str | None = None) -> Markup:
+        """A Markdown link to a vocabulary entry's explainer."""
+        page, attr = self._TARGETS[kind]
+        entry = getattr(self.vocab, kind)[ident]
+        label = md_escape(text if text is not None else getattr(entry, attr))
+        anchor = ident if kind != "settings" else f"setting-{ident}"
+        return Markup(f"[{label}](/{page}#{raw_id(anchor).lower() if kind == 'need_types' else raw_id(anchor)})")
+
+    def refs(self, kind: str, idents: Iterable[str]) -> Markup:
+        return Markup(", ").join(self.ref(kind, i) for i in idents)
+
+    def cell_url(self, area: str, phase: str) -> Markup:
+        return Markup(f"/standards/{raw_id(area)}/{raw_id(phase)}.md")
+
+    def standard_url(self, s: Standard) -> Markup:
+        return Markup(f"{self.cell_url(s.area, s.phase)}#{raw_id(s.id)}")
+
+    def download(self, name: str) -> Markup:
+        """A link to a PDF with its size, or nothing when PDFs are not part of this build."""
+        size = self.downloads.get(name)
+        if size is None:
+            return Markup("")
+        return Markup(f"[{md_escape(name)}](/downloads/{raw_id(name[:-4])}.pdf) (PDF, {max(1, round(size / 1024))} KB)")
+
+    # -- pages -------------------------------------------------------------------------------------
+    def page(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def render(self) -> Site:
+        site = Site()
+        v, pages = self.vocab, site.pages
+        pages["index.md"] = self.page("home.md.j2")
+        pages["teachers/index.md"] = self.page("teachers.md.j2")
+        pages["families/index.md"] = self.page("families.md.j2")
+        pages["families/who-to-talk-to.md"] = self.page("families-talk.md.j2")
+        pages["families/if-support-is-not-happening.md"] = self.page("families-escalate.md.j2")
+        pages["councils/index.md"] = self.page("councils.md.j2")
+        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "evidence", "glossary", "data"):
+            pages[f"{name}.md"] = self.page(f"{name}.md.j2")
+        pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields())
+        for area in v.areas.values():
+            pages[f"standards/{area.id}/index.md"] = self.page("area.md.j2", area=area)
+            for phase in v.phases.values():
+                pages[f"standards/{area.id}/{phase.id}.md"] = self.page("cell.md.j2", area=area, phase=phase,
+                                                                        standards=self.corpus.cell(area.id, phase.id))
+        for phase in v.phases.values():
+            pages[f"families/{phase.id}.md"] = self.page("families-phase.md.j2", phase=phase,
+                                                         standards=[s for s in self.corpus.standards if s.phase == phase.id])
+        site.files["data/standards.json"] = standards_json(self.corpus, self.edition)
+        for name in ("standards-file.schema.json", "vocabulary-file.schema.json"):
+            site.files[f"data/{name}"] = (json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n").encode()
+        site.nav = self.nav()
+        site.warnings = [f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
+                         for s in self.corpus.standards if s.review_due < self.today]
+        return site
+
+    def nav(self) -> list[Any]:
+        v = self.vocab
+        areas = [{area.name: [f"standards/{area.id}/index.md"] + [{p.name: f"standards/{area.id}/{p.id}.md"} for p in v.phases.values()]}
+                 for area in v.areas.values()]
+        return [
+            {"Home": "index.md"},
+            {"Teachers": [{"For teachers": "teachers/index.md"}, *areas]},
+            {"Families": [{"For families": "families/index.md"}, *[{f"What to expect: {p.name.lower()}": f"families/{p.id}.md"} for p in v.phases.values()],
+                          {"Who to talk to": "families/who-to-talk-to.md"}, {"If support is not happening": "families/if-support-is-not-happening.md"}]},
+            {"Councils": [{"For councils": "councils/index.md"}]},
+            {"Reference": [{"Who pays for what": "who-pays.md"}, {"Who provides support": "who-provides.md"},
+                           {"Need types": "need-types.md"}, {"Tiers and settings": "tiers.md"}, {"The law and guidance": "law.md"},
+                           {"Evidence": "evidence.md"}, {"Glossary": "glossary.md"}]},
+            {"About": [{"About this project": "about.md"}, {"Open data": "data.md"}, {"For authors": "authors/index.md"},
+                       {"Accessibility": "accessibility.md"}]},
+        ]
+
+
+def _schema_fields() -> list[dict[str, Any]]:
+    """The standard's fields, described from the schema itself, for the authors' reference page."""
+    spec = schema("standards-file.schema.json")["$defs"]["standard"]
+    required = set(spec["required"])
+    rows = []
+    for name, prop in spec["properties"].items():
+        rows.append({"name": name, "required": name in required, "description": prop.get("description", "")})
+    return rows
+
+
+def standards_json(corpus: Corpus, edition: Edition) -> bytes:
+    """The open-data export: every standard with the YAML field names; references as objects with id and name."""
+    v = corpus.vocab
+
+    def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
+        return [{"id": i, "name": table[i].name, **{k: getattr(table[i], k) for k in extra}} for i in ids]
+
+    items = []
+    for s in corpus.standards:
+        items.append({
+            "id": s.id, "title": s.title, "area": s.area, "phase": s.phase, "tier": s.tier,
+            "settings": list(s.settings), "need_types": list(s.need_types), "summary": s.summary,
+            "for_families": s.for_families, "signs": list(s.signs), "adjustments": list(s.adjustments),
+            "who_provides": named(v.providers, s.who_provides, "group"),
+            "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
+            "funding_note": s.funding_note or None, "access_route": s.access_route or None,
+            "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory"),
+            "evidence": named(v.evidence, s.evidence, "publisher", "year"),
+            "search_words": list(s.search_words), "last_reviewed": s.last_reviewed.isoformat(),
+            "review_due": s.review_due.isoformat(), "local": s.local,
+            "url": f"standards/{s.area}/{s.phase}/#{s.id}",
+        })
+    doc = {"edition": {"title": edition.title, "version": edition.version, "date": edition.date.isoformat(),
+                       "publisher": edition.publisher},
+           "schema": "standards-file.schema.json", "count": len(items), "standards": items}
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()

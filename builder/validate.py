@@ -1,0 +1,202 @@
+"""Check documents against the JSON Schemas and the rules of the field, collecting every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import Problem
+from .load import Document
+from .model import Vocabularies
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "standards" / "schema"
+
+_NOUNS = {
+    "area": "area", "phase": "phase", "tier": "tier", "need_types": "need type", "phases": "phase",
+    "tiers": "tier", "group": "group", "kind": "kind", "status": "status", "holder_type": "holder type",
+}
+_TYPES = {
+    "object": "a mapping of keys and values", "array": "a list", "string": "text", "boolean": "true or false",
+    "integer": "a whole number", "number": "a number", "null": "nothing",
+}
+_REQUIRED_HINTS = {
+    "who_provides": "every standard must name who provides it: at least one provider id",
+    "who_pays": "every standard must name who pays: at least one funding stream id",
+    "need_types": "every standard outside whole-setting must list its need types",
+    "settings": "early years standards must say which settings they mean (nursery, school-nursery, childminder, reception)",
+    "access_route": "targeted-plus and specialist standards go beyond ordinarily available provision and must say how to get there",
+}
+_EMPTY_HINTS = {
+    "who_provides": "every standard must name who provides it: at least one provider id",
+    "who_pays": "every standard must name who pays: at least one funding stream id",
+}
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """A JSON Schema from standards/schema/ by file name."""
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    cls = jsonschema.Draft202012Validator
+    return cls(schema(name), format_checker=cls.FORMAT_CHECKER)
+
+
+def schema_problems(doc: Document, schema_name: str) -> list[Problem]:
+    """Every way doc breaks the named schema, as located, human messages."""
+    problems: list[Problem] = []
+    for error in _validator(schema_name).iter_errors(doc.data):
+        problems.extend(_translate(doc, error))
+    return problems
+
+
+def _describe(value: Any) -> str:
+    for name, py in (("null", type(None)), ("boolean", bool), ("integer", int), ("number", float), ("string", str),
+                     ("array", list), ("object", dict)):
+        if isinstance(value, py):
+            return _TYPES[name]
+    return type(value).__name__  # pragma: no cover
+
+
+def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Problem]:
+    path = tuple(error.absolute_path)
+    kind, value, spec = error.validator, error.instance, error.validator_value
+    name = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for extra in sorted(set(value) - set(allowed)):
+            yield doc.problem(path + (extra,), f"unknown key '{extra}' (allowed: {', '.join(allowed)})", key=True)
+    elif kind == "required":
+        for missing in spec:
+            if isinstance(value, dict) and missing not in value:
+                hint = _REQUIRED_HINTS.get(missing, f"'{missing}' is required here")
+                yield doc.problem(path + (missing,), f"missing ({hint})")
+    elif kind == "type":
+        expected = spec if isinstance(spec, str) else spec[0]
+        yield doc.problem(path, f"expected {_TYPES.get(expected, expected)}, found {_describe(value)}")
+    elif kind == "enum":
+        noun = _NOUNS.get(name, "value")
+        yield doc.problem(path, f"unknown {noun} '{value}' (allowed: {', '.join(map(str, spec))})")
+    elif kind == "const":
+        yield doc.problem(path, f"must be '{spec}'")
+    elif kind == "minItems":
+        if not value:
+            yield doc.problem(path, f"must not be empty ({_EMPTY_HINTS.get(name, f'list at least {spec}')})")
+        else:
+            yield doc.problem(path, f"needs at least {spec} items, found {len(value)}")
+    elif kind == "uniqueItems":
+        seen: set[Any] = set()
+        dupes = [v for v in value if (v in seen or seen.add(v)) and not isinstance(v, (dict, list))]
+        yield doc.problem(path, f"lists '{dupes[0] if dupes else '?'}' more than once (each entry once)")
+    elif kind in ("minLength", "pattern") and spec in (1, "\\S"):
+        yield doc.problem(path, "must not be empty")
+    elif kind == "pattern" and "a-z0-9" in spec:
+        yield doc.problem(path, f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)")
+    elif kind == "pattern":
+        yield doc.problem(path, f"'{value}' is not in the expected form (pattern {spec})")
+    elif kind == "format" and spec == "date":
+        yield doc.problem(path, f"'{value}' is not a real date (expected YYYY-MM-DD)")
+    elif kind == "maxLength":
+        yield doc.problem(path, f"is too long: {len(value)} characters (at most {spec})")
+    elif kind in ("minProperties", "maxProperties"):
+        found = ", ".join(sorted(value)) or "none"
+        yield doc.problem(path, f"a vocabulary file holds exactly one list (found keys: {found}; allowed: {', '.join(sorted(error.schema['properties']))})")
+    elif kind in ("minimum", "maximum"):
+        yield doc.problem(path, f"{value} is out of range ({kind} {spec})")
+    else:  # pragma: no cover - every keyword our schemas use is handled above
+        yield doc.problem(path, error.message)
+
+
+def _known(kind: str, ids: Iterable[str]) -> str:
+    return f"(known {kind}: {', '.join(ids)})"
+
+
+def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> list[Problem]:
+    """Cross-references inside the vocabularies themselves."""
+    problems: list[Problem] = []
+    nt_doc, fs_doc = docs.get("need_types"), docs.get("funding_streams")
+    if nt_doc:
+        for i, need in enumerate(vocab.need_types.values()):
+            if need.area and need.area not in vocab.areas:
+                problems.append(nt_doc.problem(("need_types", i, "area"), f"unknown area '{need.area}' {_known('areas', vocab.areas)}"))
+    if fs_doc:
+        for i, stream in enumerate(vocab.funding_streams.values()):
+            for j, setting in enumerate(stream.settings):
+                if setting not in vocab.settings:
+                    problems.append(fs_doc.problem(("funding_streams", i, "settings", j), f"unknown setting '{setting}' {_known('settings', vocab.settings)}"))
+    return problems
+
+
+def check_standard(vocab: Vocabularies, doc: Document, index: int, data: dict[str, Any], *, folder_area: str | None,
+                   file_phase: str | None, id_prefix: str | None) -> list[Problem]:
+    """The rules beyond the schema for one standard that already passed it."""
+    at = ("standards", index)
+    out: list[Problem] = []
+
+    def bad(field: str | tuple[str | int, ...], message: str) -> None:
+        out.append(doc.problem(at + ((field,) if isinstance(field, str) else field), message))
+
+    sid, area, phase, tier = data["id"], data["area"], data["phase"], data["tier"]
+    if folder_area is not None and area != folder_area:
+        bad("area", f"'{area}' does not match the file's folder '{folder_area}' (move the standard, or change its area)")
+    if file_phase is not None and phase != file_phase:
+        bad("phase", f"'{phase}' does not match the file's name '{file_phase}.yaml' (move the standard, or change its phase)")
+    if id_prefix is not None and not sid.startswith(id_prefix):
+        bad("id", f"'{sid}' must start with '{id_prefix}' (area code, then phase code)")
+
+    for field, table, kind in (("who_provides", vocab.providers, "providers"), ("legal_basis", vocab.legal_bases, "legal bases"),
+                               ("evidence", vocab.evidence, "evidence"), ("settings", vocab.settings, "settings")):
+        for j, ref in enumerate(data.get(field, [])):
+            if ref not in table:
+                noun = {"providers": "provider", "legal bases": "legal basis", "evidence": "evidence", "settings": "setting"}[kind]
+                bad((field, j), f"unknown {noun} '{ref}' {_known(kind, table)}")
+    for j, setting in enumerate(data.get("settings", [])):
+        if setting in vocab.settings and vocab.settings[setting].phase != phase:
+            bad(("settings", j), f"setting '{setting}' belongs to the {vocab.settings[setting].phase} phase, not {phase}")
+
+    streams = vocab.funding_streams
+    current = [s for s in streams if streams[s].current]
+    payers = []
+    for j, ref in enumerate(data["who_pays"]):
+        stream = streams.get(ref)
+        if stream is None:
+            bad(("who_pays", j), f"unknown funding stream '{ref}' {_known('funding streams', current)}")
+        elif not stream.current:
+            bad(("who_pays", j), f"'{ref}' is a proposed funding stream, not current law, and cannot pay for a standard {_known('current streams', current)}")
+        elif phase not in stream.phases:
+            bad(("who_pays", j), f"'{ref}' may not fund the {phase} phase (it funds: {', '.join(stream.phases)})")
+        elif tier not in stream.tiers:
+            bad(("who_pays", j), f"'{ref}' may not fund {tier} standards (it funds: {', '.join(stream.tiers)})")
+        else:
+            payers.append(stream)
+
+    settings = [s for s in data.get("settings", []) if s in vocab.settings]
+    if settings and len(payers) == len(data["who_pays"]):
+        for j, setting in enumerate(data.get("settings", [])):
+            if setting in vocab.settings and not any(not p.settings or setting in p.settings for p in payers):
+                able = [s.id for s in streams.values() if s.current and setting in s.settings]
+                bad(("settings", j), f"no payer in who_pays may fund a {setting} setting (streams that may: {', '.join(able)})")
+        for j, stream in enumerate(payers):
+            if stream.settings and not set(stream.settings) & set(settings):
+                bad(("who_pays", j), f"'{stream.id}' funds none of this standard's settings (it funds: {', '.join(stream.settings)})")
+
+    groups = {vocab.providers[p].group for p in data["who_provides"] if p in vocab.providers}
+    holders = {p.holder_type for p in payers}
+    if payers and len(payers) == len(data["who_pays"]):
+        if groups == {"setting"} and "setting" not in holders:
+            bad("who_pays", "every provider is the setting's own staff, so a setting budget must pay (e.g. school-core-budget, notional-sen-budget, early-years-entitlement, sixteen-to-nineteen-funding)")
+        if groups == {"nhs"} and not holders & {"nhs", "council"}:
+            bad("who_pays", "every provider is an NHS role, so an NHS or council budget must pay (e.g. icb-health, public-health-nursing)")
+
+    reviewed, due = data["last_reviewed"], data["review_due"]
+    if dt.date.fromisoformat(due) <= dt.date.fromisoformat(reviewed):
+        bad("review_due", f"{due} must be after last_reviewed {reviewed}")
+    return out
