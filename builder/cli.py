@@ -64,8 +64,10 @@ def _check(root: Path, council: Path | None) -> int:
     local = sum(1 for s in corpus.standards if s.local)
     extra = f" ({local} local to the council)" if council else ""
     cells = len({(s.area, s.phase) for s in corpus.standards})
-    print(f"oap check: OK: {len(corpus.standards)} standards{extra} in {cells} area-and-phase cells; "
-          f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked.")
+    print(
+        f"oap check: OK: {len(corpus.standards)} standards{extra} in {cells} area-and-phase cells; "
+        f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked."
+    )
     return 0
 
 

@@ -86,14 +86,18 @@ def load_yaml(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
         return None, [Problem(rel, message=f"file expands to more than {MAX_NODES:,} values (too large, or an alias bomb)")]
     except _TooDeep:
         mark = node.start_mark
-        return None, [Problem(rel, mark.line + 1, mark.column + 1, message=f"nesting is deeper than {MAX_DEPTH} levels (or an alias refers to itself)")]
+        return None, [
+            Problem(
+                rel, mark.line + 1, mark.column + 1, message=f"nesting is deeper than {MAX_DEPTH} levels (or an alias refers to itself)"
+            )
+        ]
     return (doc if not problems else None), problems
 
 
 def _syntax_problem(rel: str, exc: yaml.MarkedYAMLError) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     text = " ".join(str(s) for s in (exc.context, exc.problem) if s)
-    if "\\t" in text or "'\\t'" in text:
+    if "tab" in text or "\\t" in text:
         text += " (indent with spaces, not tabs)"
     elif "mapping values are not allowed" in text:
         text += " (check the indentation, and quote text that contains ': ')"
@@ -115,12 +119,16 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem
         for key_node, value_node in node.value:
             kline, kcol = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(Problem(doc.rel, kline, kcol, _fp(path), "keys must be plain words (merge keys and complex keys are not supported)"))
+                problems.append(
+                    Problem(doc.rel, kline, kcol, _fp(path), "keys must be plain words (merge keys and complex keys are not supported)")
+                )
                 continue
             key = key_node.value
             if key in result:
                 first = doc.key_positions[path + (key,)][0]
-                problems.append(Problem(doc.rel, kline, kcol, _fp(path + (key,)), f"duplicate key '{key}' (first given on line {first}; each key once)"))
+                problems.append(
+                    Problem(doc.rel, kline, kcol, _fp(path + (key,)), f"duplicate key '{key}' (first given on line {first}; each key once)")
+                )
                 continue
             doc.key_positions[path + (key,)] = (kline, kcol)
             result[key] = _convert(value_node, path + (key,), doc, problems, budget, depth + 1)

@@ -80,6 +80,7 @@ class OapPlugin(BasePlugin[OapConfig]):
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         server.watch(str(self._root(config) / "standards"))
+        server.watch(str(Path(__file__).parent / "templates"))
         council = os.environ.get("OAP_COUNCIL") or self.config.council
         if council:
             server.watch(str(Path(council).resolve()))

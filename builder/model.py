@@ -83,6 +83,7 @@ class FundingStream:
     tiers: tuple[str, ...]
     source: str
     settings: tuple[str, ...] = ()
+    paid_to_setting: bool = False
     amounts: tuple[Amount, ...] = ()
     notes: str = ""
 

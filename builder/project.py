@@ -11,9 +11,16 @@ from .load import Document, load_yaml
 from .validate import check_standard, check_vocabularies, schema_problems
 
 VOCABULARIES: dict[str, type] = {
-    "areas": model.Area, "phases": model.Phase, "tiers": model.Tier, "need_types": model.NeedType,
-    "settings": model.Setting, "providers": model.Provider, "funding_streams": model.FundingStream,
-    "legal_bases": model.LegalBasis, "evidence": model.Evidence, "glossary": model.Term,
+    "areas": model.Area,
+    "phases": model.Phase,
+    "tiers": model.Tier,
+    "need_types": model.NeedType,
+    "settings": model.Setting,
+    "providers": model.Provider,
+    "funding_streams": model.FundingStream,
+    "legal_bases": model.LegalBasis,
+    "evidence": model.Evidence,
+    "glossary": model.Term,
 }
 """Each vocabulary's top-level key and the dataclass its entries become."""
 RESERVED = {"schema", "vocabularies"}
@@ -76,7 +83,7 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
         problems.extend(schema_errs)
         if schema_errs:
             continue
-        (kind, entries), = doc.data.items()
+        ((kind, entries),) = doc.data.items()
         if kind in docs:
             problems.append(doc.problem((kind,), f"vocabulary '{kind}' is already defined in {docs[kind].rel}", key=True))
             continue
@@ -89,7 +96,12 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
         tables[kind] = table
     for kind in VOCABULARIES:
         if kind not in tables and not any(p.path.startswith(_rel(folder, root)) for p in problems[start:]):
-            problems.append(Problem(_rel(folder, root), message=f"missing vocabulary '{kind}' (expected a file such as {kind.replace('_', '-')}.yaml with a top-level '{kind}' list)"))
+            problems.append(
+                Problem(
+                    _rel(folder, root),
+                    message=f"missing vocabulary '{kind}' (expected a file such as {kind.replace('_', '-')}.yaml with a top-level '{kind}' list)",
+                )
+            )
     if len(tables) != len(VOCABULARIES):
         return None, docs
     return model.Vocabularies(**tables), docs
@@ -109,22 +121,38 @@ def _standards_files(root: Path, problems: list[Problem], vocab: model.Vocabular
             continue
         rel = _rel(path, root)
         if len(rel_parts) != 2:
-            problems.append(Problem(rel, message="standards files belong directly in an area folder, e.g. standards/cognition-and-learning/primary.yaml"))
+            problems.append(
+                Problem(
+                    rel, message="standards files belong directly in an area folder, e.g. standards/cognition-and-learning/primary.yaml"
+                )
+            )
             continue
         folder, phase = rel_parts[0], path.stem
         if areas is not None and folder not in areas:
             problems.append(Problem(rel, message=f"folder '{folder}' is not an area of need (allowed: {', '.join(areas)})"))
             continue
         if phases is not None and phase not in phases:
-            problems.append(Problem(rel, message=f"file name '{path.name}' is not a phase (allowed: {', '.join(p + '.yaml' for p in phases)})"))
+            problems.append(
+                Problem(rel, message=f"file name '{path.name}' is not a phase (allowed: {', '.join(p + '.yaml' for p in phases)})")
+            )
             continue
         found.append((path, folder, phase))
     return found
 
 
-def load_standards_file(path: Path, rel: str, vocab: model.Vocabularies | None, problems: list[Problem], *,
-                        folder_area: str | None, file_phase: str | None, id_prefix: str | None = None,
-                        local: bool = False, key: str = "standards", doc: Document | None = None) -> list[model.Standard]:
+def load_standards_file(
+    path: Path,
+    rel: str,
+    vocab: model.Vocabularies | None,
+    problems: list[Problem],
+    *,
+    folder_area: str | None,
+    file_phase: str | None,
+    id_prefix: str | None = None,
+    local: bool = False,
+    key: str = "standards",
+    doc: Document | None = None,
+) -> list[model.Standard]:
     """Load and check one file of standards; append its problems and return the good standards."""
     if doc is None:
         doc, errs = load_yaml(path, rel)

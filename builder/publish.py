@@ -14,7 +14,7 @@ from .edition import load as load_edition
 from .errors import OapError, Problem
 from .mkdocs_plugin import MARKER
 
-SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards", ".git", "council.yaml")
+SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml")
 
 
 class BuildFailed(Exception):
@@ -34,7 +34,9 @@ def check_output_folder(out: Path, root: Path) -> None:
     if held:
         raise BuildFailed(f"{out}: refusing to replace a folder that holds sources ({', '.join(held)})")
     if any(out.iterdir()) and not (out / MARKER).exists():
-        raise BuildFailed(f"{out}: refusing to replace a folder that oap build did not make (no {MARKER} file); empty it or choose another --out")
+        raise BuildFailed(
+            f"{out}: refusing to replace a folder that oap build did not make (no {MARKER} file); empty it or choose another --out"
+        )
 
 
 def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = True, config_file: Path | None = None) -> Path:

@@ -17,6 +17,7 @@ from .model import Corpus, Standard
 from .validate import schema
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in "() <>"}
 _ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
 
 
@@ -40,7 +41,7 @@ def safe_url(value: str) -> Markup:
     """A link target from data: only web, mail and phone links, with Markdown-breaking characters encoded."""
     if not re.match(r"^(https?://|mailto:|tel:)[^\s]+$", value or ""):
         return Markup("#")
-    return Markup(str(escape(value)).translate(str.maketrans({"(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E"})))
+    return Markup(str(escape(value)).translate(_URL_UNSAFE))
 
 
 def code(value: str) -> Markup:

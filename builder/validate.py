@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 
@@ -18,12 +18,25 @@ from .model import Vocabularies
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "standards" / "schema"
 
 _NOUNS = {
-    "area": "area", "phase": "phase", "tier": "tier", "need_types": "need type", "phases": "phase",
-    "tiers": "tier", "group": "group", "kind": "kind", "status": "status", "holder_type": "holder type",
+    "area": "area",
+    "phase": "phase",
+    "tier": "tier",
+    "need_types": "need type",
+    "phases": "phase",
+    "tiers": "tier",
+    "group": "group",
+    "kind": "kind",
+    "status": "status",
+    "holder_type": "holder type",
 }
 _TYPES = {
-    "object": "a mapping of keys and values", "array": "a list", "string": "text", "boolean": "true or false",
-    "integer": "a whole number", "number": "a number", "null": "nothing",
+    "object": "a mapping of keys and values",
+    "array": "a list",
+    "string": "text",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "nothing",
 }
 _REQUIRED_HINTS = {
     "who_provides": "every standard must name who provides it: at least one provider id",
@@ -59,19 +72,28 @@ def schema_problems(doc: Document, schema_name: str) -> list[Problem]:
 
 
 def _describe(value: Any) -> str:
-    for name, py in (("null", type(None)), ("boolean", bool), ("integer", int), ("number", float), ("string", str),
-                     ("array", list), ("object", dict)):
+    for name, py in (
+        ("null", type(None)),
+        ("boolean", bool),
+        ("integer", int),
+        ("number", float),
+        ("string", str),
+        ("array", list),
+        ("object", dict),
+    ):
         if isinstance(value, py):
             return _TYPES[name]
     return type(value).__name__  # pragma: no cover
 
 
-def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Problem]:
+def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Problem]:  # noqa: C901 - one branch per keyword
     path = tuple(error.absolute_path)
-    kind, value, spec = error.validator, error.instance, error.validator_value
+    kind, spec = error.validator, cast(Any, error.validator_value)
+    value: Any = error.instance
+    rule: Any = error.schema
     name = next((p for p in reversed(path) if isinstance(p, str)), "")
     if kind == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
+        allowed = sorted(rule.get("properties", {}))
         for extra in sorted(set(value) - set(allowed)):
             yield doc.problem(path + (extra,), f"unknown key '{extra}' (allowed: {', '.join(allowed)})", key=True)
     elif kind == "required":
@@ -94,12 +116,20 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
             yield doc.problem(path, f"needs at least {spec} items, found {len(value)}")
     elif kind == "uniqueItems":
         seen: set[Any] = set()
-        dupes = [v for v in value if (v in seen or seen.add(v)) and not isinstance(v, (dict, list))]
+        dupes = []
+        for item in value:
+            if isinstance(item, (dict, list)):
+                continue
+            if item in seen:
+                dupes.append(item)
+            seen.add(item)
         yield doc.problem(path, f"lists '{dupes[0] if dupes else '?'}' more than once (each entry once)")
     elif kind in ("minLength", "pattern") and spec in (1, "\\S"):
         yield doc.problem(path, "must not be empty")
     elif kind == "pattern" and "a-z0-9" in spec:
-        yield doc.problem(path, f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)")
+        yield doc.problem(
+            path, f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)"
+        )
     elif kind == "pattern":
         yield doc.problem(path, f"'{value}' is not in the expected form (pattern {spec})")
     elif kind == "format" and spec == "date":
@@ -108,7 +138,9 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
         yield doc.problem(path, f"is too long: {len(value)} characters (at most {spec})")
     elif kind in ("minProperties", "maxProperties"):
         found = ", ".join(sorted(value)) or "none"
-        yield doc.problem(path, f"a vocabulary file holds exactly one list (found keys: {found}; allowed: {', '.join(sorted(error.schema['properties']))})")
+        yield doc.problem(
+            path, f"a vocabulary file holds exactly one list (found keys: {found}; allowed: {', '.join(sorted(rule['properties']))})"
+        )
     elif kind in ("minimum", "maximum"):
         yield doc.problem(path, f"{value} is out of range ({kind} {spec})")
     else:  # pragma: no cover - every keyword our schemas use is handled above
@@ -131,12 +163,24 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
         for i, stream in enumerate(vocab.funding_streams.values()):
             for j, setting in enumerate(stream.settings):
                 if setting not in vocab.settings:
-                    problems.append(fs_doc.problem(("funding_streams", i, "settings", j), f"unknown setting '{setting}' {_known('settings', vocab.settings)}"))
+                    problems.append(
+                        fs_doc.problem(
+                            ("funding_streams", i, "settings", j), f"unknown setting '{setting}' {_known('settings', vocab.settings)}"
+                        )
+                    )
     return problems
 
 
-def check_standard(vocab: Vocabularies, doc: Document, index: int, data: dict[str, Any], *, folder_area: str | None,
-                   file_phase: str | None, id_prefix: str | None) -> list[Problem]:
+def check_standard(
+    vocab: Vocabularies,
+    doc: Document,
+    index: int,
+    data: dict[str, Any],
+    *,
+    folder_area: str | None,
+    file_phase: str | None,
+    id_prefix: str | None,
+) -> list[Problem]:
     """The rules beyond the schema for one standard that already passed it."""
     at = ("standards", index)
     out: list[Problem] = []
@@ -152,8 +196,12 @@ def check_standard(vocab: Vocabularies, doc: Document, index: int, data: dict[st
     if id_prefix is not None and not sid.startswith(id_prefix):
         bad("id", f"'{sid}' must start with '{id_prefix}' (area code, then phase code)")
 
-    for field, table, kind in (("who_provides", vocab.providers, "providers"), ("legal_basis", vocab.legal_bases, "legal bases"),
-                               ("evidence", vocab.evidence, "evidence"), ("settings", vocab.settings, "settings")):
+    for field, table, kind in (
+        ("who_provides", vocab.providers, "providers"),
+        ("legal_basis", vocab.legal_bases, "legal bases"),
+        ("evidence", vocab.evidence, "evidence"),
+        ("settings", vocab.settings, "settings"),
+    ):
         for j, ref in enumerate(data.get(field, [])):
             if ref not in table:
                 noun = {"providers": "provider", "legal bases": "legal basis", "evidence": "evidence", "settings": "setting"}[kind]
@@ -170,7 +218,10 @@ def check_standard(vocab: Vocabularies, doc: Document, index: int, data: dict[st
         if stream is None:
             bad(("who_pays", j), f"unknown funding stream '{ref}' {_known('funding streams', current)}")
         elif not stream.current:
-            bad(("who_pays", j), f"'{ref}' is a proposed funding stream, not current law, and cannot pay for a standard {_known('current streams', current)}")
+            bad(
+                ("who_pays", j),
+                f"'{ref}' is a proposed funding stream, not current law, and cannot pay for a standard {_known('current streams', current)}",
+            )
         elif phase not in stream.phases:
             bad(("who_pays", j), f"'{ref}' may not fund the {phase} phase (it funds: {', '.join(stream.phases)})")
         elif tier not in stream.tiers:
@@ -189,10 +240,13 @@ def check_standard(vocab: Vocabularies, doc: Document, index: int, data: dict[st
                 bad(("who_pays", j), f"'{stream.id}' funds none of this standard's settings (it funds: {', '.join(stream.settings)})")
 
     groups = {vocab.providers[p].group for p in data["who_provides"] if p in vocab.providers}
-    holders = {p.holder_type for p in payers}
+    holders = {"setting" if p.paid_to_setting else p.holder_type for p in payers}
     if payers and len(payers) == len(data["who_pays"]):
         if groups == {"setting"} and "setting" not in holders:
-            bad("who_pays", "every provider is the setting's own staff, so a setting budget must pay (e.g. school-core-budget, notional-sen-budget, early-years-entitlement, sixteen-to-nineteen-funding)")
+            bad(
+                "who_pays",
+                "every provider is the setting's own staff, so a setting budget must pay (e.g. school-core-budget, notional-sen-budget, early-years-entitlement, senif, sixteen-to-nineteen-funding)",
+            )
         if groups == {"nhs"} and not holders & {"nhs", "council"}:
             bad("who_pays", "every provider is an NHS role, so an NHS or council budget must pay (e.g. icb-health, public-health-nursing)")
 
