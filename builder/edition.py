@@ -25,4 +25,15 @@ def load(root: Path, council_dir: Path | None) -> tuple[Edition, Corpus, dict[st
 def apply_branding(config: Any, edition: Edition) -> None:
     """Council name in the header and the page titles; colours come from the overrides' CSS variables."""
     config.site_name = f"{edition.council.name}: ordinarily available provision"
-    config.extra["council"] = edition.council.branding_context()
+    branding = edition.council.branding_context()
+    config.extra["council"] = branding
+    # The council's colour is a generated stylesheet (builder.overlay.Council.stylesheet) loaded after
+    # the site's own, so it overrides --oap-primary without any template of the council's.
+    if branding["css"] not in config.extra_css:
+        config.extra_css.append(branding["css"])
+    if branding["logo"]:
+        config.theme["logo"] = branding["logo"]
+    if branding["fictional"]:  # the footer is on every page, so no one mistakes the example for a real council
+        config.copyright = (
+            f"{edition.council.name} is a fictional council, made up to show how a council's edition works. {config.copyright or ''}"
+        )

@@ -170,7 +170,7 @@ def load_standards_file(
         prefix = id_prefix
         if prefix is None and data["area"] in vocab.areas and data["phase"] in vocab.phases:
             prefix = f"{vocab.areas[data['area']].code}-{vocab.phases[data['phase']].code}-"
-        errs = check_standard(vocab, doc, i, data, folder_area=folder_area, file_phase=file_phase, id_prefix=prefix)
+        errs = check_standard(vocab, doc, i, data, folder_area=folder_area, file_phase=file_phase, id_prefix=prefix, key=key)
         problems.extend(errs)
         line = doc.where((key, i))[0]
         out.append(model.build(model.Standard, data, source=f"{rel}:{line}", local=local))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import __version__
+from . import acronyms, search_words
 from .model import Corpus, Standard
 from .validate import schema
 
@@ -22,12 +23,17 @@ _ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
 
 
 def md_escape(value: Any) -> Markup:
-    """Escape text for a Markdown page: HTML first, then every character Markdown or attr_list would act on."""
+    """Escape text for a Markdown page: HTML's &, < and > first, then every character Markdown or attr_list would act on.
+
+    Quotes stay as they are: outside tags they are plain text, and escaping them would be escaped again in the
+    table of contents ("children&#39;s").
+    """
     if isinstance(value, Markup):
         return value
     if value is None:
         return Markup("")
-    return Markup(_MD_SPECIAL.sub(r"\\\1", str(escape(str(value)))))
+    html = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(_MD_SPECIAL.sub(r"\\\1", html))
 
 
 def raw_id(value: str) -> Markup:
@@ -65,6 +71,7 @@ class Edition:
     version: str = __version__
     date: dt.date = dt.date(2026, 1, 1)
     council: Any = None
+    """The council's additions (builder.overlay.Council) in a council's edition; None for the national baseline."""
 
     @property
     def label(self) -> str:
@@ -103,7 +110,9 @@ def environment() -> jinja2.Environment:
 class Renderer:
     """Renders every page of the site from one corpus."""
 
-    def __init__(self, corpus: Corpus, edition: Edition, *, downloads: dict[str, int] | None = None, today: dt.date | None = None) -> None:
+    def __init__(self, corpus: Corpus, edition: Edition, *, downloads: dict[str, int] | None = None, today: dt.date | None = None,
+                 notes: Mapping[str, list[Markup]] | None = None, services_for: Callable[[str, str], list[Any]] | None = None) -> None:
+        """notes and services_for come from a council's overlay (builder.overlay.Overlay.render_context)."""
         self.corpus = corpus
         self.vocab = corpus.vocab
         self.edition = edition
@@ -112,7 +121,12 @@ class Renderer:
         self.env = environment()
         self.env.globals.update(v=self.vocab, corpus=corpus, edition=edition, ref=self.ref, refs=self.refs,
                                 cell_url=self.cell_url, standard_url=self.standard_url, download=self.download,
-                                today=self.today, notes={}, services_for=lambda area, phase: [])
+                                today=self.today, notes=dict(notes or {}), services_for=services_for or (lambda area, phase: []),
+                                council=edition.council)
+        # Findability: tags and the everyday words people search for (builder/search_words.py).
+        self.env.globals.update(structured_tags=lambda standards: search_words.structured_tags(self.vocab, standards),
+                                everyday_words=lambda standards: search_words.everyday_words(self.vocab, standards),
+                                glossary_tags=lambda: search_words.glossary_tags(self.vocab))
 
     # -- links -------------------------------------------------------------------------------------
     _TARGETS = {
@@ -154,10 +168,11 @@ class Renderer:
         v, pages = self.vocab, site.pages
         pages["index.md"] = self.page("home.md.j2")
         pages["teachers/index.md"] = self.page("teachers.md.j2")
+        pages["teachers/finder.md"] = self.page("finder.md.j2")
         pages["families/index.md"] = self.page("families.md.j2")
         pages["families/who-to-talk-to.md"] = self.page("families-talk.md.j2")
         pages["families/if-support-is-not-happening.md"] = self.page("families-escalate.md.j2")
-        pages["councils/index.md"] = self.page("councils.md.j2")
+        pages["councils/index.md"] = self.page("councils.md.j2", council_fields=_council_fields())
         for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "evidence", "glossary", "data"):
             pages[f"{name}.md"] = self.page(f"{name}.md.j2")
         pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields())
@@ -169,8 +184,13 @@ class Renderer:
         for phase in v.phases.values():
             pages[f"families/{phase.id}.md"] = self.page("families-phase.md.j2", phase=phase,
                                                          standards=[s for s in self.corpus.standards if s.phase == phase.id])
+        for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
+            pages[path] = acronyms.link_acronyms(pages[path], v)
+        if self.edition.council is not None:
+            pages["councils/differences.md"] = self.page("council-differences.md.j2")
+            site.files.update(self.edition.council.site_files(v))
         site.files["data/standards.json"] = standards_json(self.corpus, self.edition)
-        for name in ("standards-file.schema.json", "vocabulary-file.schema.json"):
+        for name in ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json"):
             site.files[f"data/{name}"] = (json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n").encode()
         site.nav = self.nav()
         site.warnings = [f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
@@ -183,16 +203,24 @@ class Renderer:
                  for area in v.areas.values()]
         return [
             {"Home": "index.md"},
-            {"Teachers": [{"For teachers": "teachers/index.md"}, *areas]},
+            {"Teachers": [{"For teachers": "teachers/index.md"}, {"Find adjustments": "teachers/finder.md"}, *areas]},
             {"Families": [{"For families": "families/index.md"}, *[{f"What to expect: {p.name.lower()}": f"families/{p.id}.md"} for p in v.phases.values()],
                           {"Who to talk to": "families/who-to-talk-to.md"}, {"If support is not happening": "families/if-support-is-not-happening.md"}]},
-            {"Councils": [{"For councils": "councils/index.md"}]},
+            {"Councils": [{"For councils": "councils/index.md"},
+                          *([{"How this edition differs from the national standards": "councils/differences.md"}] if self.edition.council else [])]},
             {"Reference": [{"Who pays for what": "who-pays.md"}, {"Who provides support": "who-provides.md"},
                            {"Need types": "need-types.md"}, {"Tiers and settings": "tiers.md"}, {"The law and guidance": "law.md"},
                            {"Evidence": "evidence.md"}, {"Glossary": "glossary.md"}]},
             {"About": [{"About this project": "about.md"}, {"Open data": "data.md"}, {"For authors": "authors/index.md"},
                        {"Accessibility": "accessibility.md"}]},
         ]
+
+
+def _council_fields() -> list[dict[str, Any]]:
+    """The keys of a council's council.yaml, described from its schema, for the councils' page."""
+    spec = schema("council.schema.json")
+    required = set(spec["required"])
+    return [{"name": name, "required": name in required, "description": prop.get("description", "")} for name, prop in spec["properties"].items()]
 
 
 def _schema_fields() -> list[dict[str, Any]]:
@@ -227,7 +255,11 @@ def standards_json(corpus: Corpus, edition: Edition) -> bytes:
             "review_due": s.review_due.isoformat(), "local": s.local,
             "url": f"standards/{s.area}/{s.phase}/#{s.id}",
         })
+        if edition.council is not None:  # a council's notes are added under the national standard, marked local
+            items[-1]["local_notes"] = [{"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)}
+                                        for n in edition.council.notes_for(s.id)]
     doc = {"edition": {"title": edition.title, "version": edition.version, "date": edition.date.isoformat(),
-                       "publisher": edition.publisher},
+                       "publisher": edition.publisher,
+                       **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {})},
            "schema": "standards-file.schema.json", "count": len(items), "standards": items}
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,391 @@
+"""The PDFs: tagged PDF/UA-1 structure, metadata, fonts, contents and safety, checked on one real render per session."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import html
+import http.server
+import logging
+import re
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from builder import pdf
+from builder.edition import load as load_edition
+from builder.model import Corpus
+from builder.render import Edition, Renderer
+
+from .conftest import ROOT
+
+PHASES = ("early-years", "primary", "secondary", "post-16")
+NAMES = [f"teachers-{p}.pdf" for p in PHASES] + [f"families-{p}.pdf" for p in PHASES] + ["handbook.pdf"]
+
+
+@dataclass
+class Build:
+    """One render of every PDF of the national edition, with what was logged while making them."""
+
+    folder: Path
+    sizes: dict[str, int]
+    docs: dict[str, pdf.PrintDocument]
+    records: list[logging.LogRecord]
+    edition: Edition
+    corpus: Corpus
+
+
+class _Keep(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Render every PDF once, through render_pdfs, as the build does; keep every warning logged meanwhile."""
+    edition, corpus, _ = load_edition(ROOT, None)
+    folder = tmp_path_factory.mktemp("pdfs")
+    keep = _Keep()
+    root = logging.getLogger()
+    root.addHandler(keep)
+    try:
+        sizes = pdf.render_pdfs(corpus, edition, folder)
+    finally:
+        root.removeHandler(keep)
+    docs = {d.name: d for d in pdf.print_documents(corpus, edition)}
+    return Build(folder, sizes, docs, keep.records, edition, corpus)
+
+
+@pytest.fixture(scope="session")
+def texts(built: Build) -> dict[str, list[str]]:
+    """Each PDF's text, page by page, as pdftotext (poppler) reads it."""
+    out = {}
+    for name in NAMES:
+        run = subprocess.run(["pdftotext", "-enc", "UTF-8", str(built.folder / name), "-"], capture_output=True, text=True, check=True)
+        out[name] = run.stdout.split("\f")[:-1]
+    return out
+
+
+def flat(text: str) -> str:
+    """Text with line breaks undone: words joined by one space, and words split after a hyphen rejoined."""
+    return " ".join(re.sub(r"-\n(?=\S)", "-", text).split())
+
+
+def headings(doc: pdf.PrintDocument, level: int) -> list[str]:
+    """The text of every heading of one level in a document's print HTML, in order."""
+    found = re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", doc.html, re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", h)).split()) for h in found]
+
+
+def struct_types(pdf_file: pikepdf.Pdf) -> set[str]:
+    """Every structure type used in the tagged PDF's structure tree."""
+    seen: set[str] = set()
+    stack = [pdf_file.Root.StructTreeRoot]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+        elif isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                seen.add(str(node.S)[1:])
+            if "/K" in node:
+                stack.append(node.K)
+    return seen
+
+
+def fonts(pdf_file: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Every font used on any page, descendant fonts of composite (Type0) fonts included."""
+    for page in pdf_file.pages:
+        for font in page.Resources.get("/Font", {}).values():
+            yield font
+            yield from font.get("/DescendantFonts", [])
+
+
+# -- the set of files ----------------------------------------------------------------------------------------------
+
+
+def test_every_pdf_is_written_with_its_size(built: Build) -> None:
+    assert sorted(built.sizes) == sorted(NAMES)
+    for name, size in built.sizes.items():
+        assert (built.folder / name).stat().st_size == size > 10_000
+
+
+def test_no_warnings_while_rendering(built: Build) -> None:
+    assert [(r.name, r.getMessage()) for r in built.records] == []
+
+
+def test_site_links_each_pdf_with_its_size(built: Build) -> None:
+    site = Renderer(built.corpus, built.edition, downloads=built.sizes).render()
+    kb = {name: max(1, round(size / 1024)) for name, size in built.sizes.items()}
+    assert f"(/downloads/teachers-primary.pdf) (PDF, {kb['teachers-primary.pdf']} KB)" in site.pages["standards/whole-setting/primary.md"]
+    assert f"(/downloads/families-post-16.pdf) (PDF, {kb['families-post-16.pdf']} KB)" in site.pages["families/post-16.md"]
+    assert f"(/downloads/handbook.pdf) (PDF, {kb['handbook.pdf']} KB)" in site.pages["teachers/index.md"]
+
+
+# -- accessibility: PDF/UA-1 structure and metadata ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_tagged_pdf_ua(built: Build, name: str) -> None:
+    with pikepdf.open(built.folder / name) as f:
+        assert f.Root.MarkInfo.Marked is True
+        assert str(f.Root.Lang) == "en-GB"
+        assert f.Root.ViewerPreferences.DisplayDocTitle is True
+        types = struct_types(f)
+        assert {"Document", "H1", "H2", "L", "LI", "Lbl", "LBody", "Table", "TR", "TH", "TD", "P", "Link"} <= types, types
+        meta = f.open_metadata()
+        assert meta["pdfuaid:part"] == "1"
+        assert meta["dc:title"] == built.docs[name].title
+        assert str(f.docinfo.Title) == built.docs[name].title
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outline_follows_the_headings(built: Build, name: str) -> None:
+    doc = built.docs[name]
+    with pikepdf.open(built.folder / name) as f, f.open_outline() as outline:
+        top = outline.root
+        assert [item.title for item in top] == headings(doc, 1)
+        assert [item.title for item in top[0].children] == headings(doc, 2)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_font_is_embedded(built: Build, name: str) -> None:
+    with pikepdf.open(built.folder / name) as f:
+        used = list(fonts(f))
+        assert used
+        for font in used:
+            if "/FontDescriptor" in font:
+                descriptor = font.FontDescriptor
+                assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+        # Only our own two faces: a fallback font would mean a glyph or a margin box missed the print CSS.
+        assert {re.sub(r"^[A-Z]{6}\+", "", str(font.BaseFont)) for font in used if "/FontDescriptor" in font} <= {
+            "OAP-Sans",
+            "OAP-Sans-Bold",
+        }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dates_come_from_the_edition(built: Build, name: str) -> None:
+    stamp = pdf.timestamp(built.edition)  # the edition's date, or SOURCE_DATE_EPOCH when the caller sets it
+    with pikepdf.open(built.folder / name) as f:
+        assert str(f.docinfo.CreationDate) == str(f.docinfo.ModDate) == "D:" + re.sub(r"[-T:]", "", stamp)
+        assert f.open_metadata()["xmp:CreateDate"] == stamp
+
+
+def test_rendering_is_deterministic(built: Build) -> None:
+    """A second render, in this process rather than a worker, is byte for byte the same file."""
+    with pdf_assets() as root:
+        again = pdf.render_document(built.docs["families-primary.pdf"], root)
+    assert again.warnings == ()
+    assert again.pdf == (built.folder / "families-primary.pdf").read_bytes()
+
+
+def test_timestamp_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    edition = Edition()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert pdf.timestamp(edition) == "2026-01-01T00:00:00Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert pdf.timestamp(edition) == "2026-01-01T00:00:00Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert pdf.timestamp(edition) == "1970-01-01T00:00:00Z"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(ValueError, match=r"^SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'$"):
+        pdf.timestamp(edition)
+
+
+# -- content -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cover_names_the_document_edition_and_disclaimer(built: Build, texts: dict[str, list[str]], name: str) -> None:
+    cover = flat(texts[name][0])
+    assert headings(built.docs[name], 1)[0] in cover
+    assert built.edition.label in cover
+    assert "Generated from the published data." in cover
+    assert "It is not official government guidance" in cover
+    assert re.search(r"Page 2 of (\d+)", texts[name][1]).group(1) == str(len(texts[name]))  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["teachers-primary.pdf", "families-secondary.pdf", "handbook.pdf"])
+def test_contents_page_numbers_point_at_their_chapters(built: Build, texts: dict[str, list[str]], name: str) -> None:
+    chapters = [h for h in headings(built.docs[name], 2) if h != "Contents"]
+    contents = "\n".join(texts[name][1:8])  # generous: only the contents pages have dotted leaders
+    for title in chapters:
+        found = re.search(rf"^{re.escape(title)}\s*\.+\s*(\d+)$", contents, re.M)
+        assert found, title
+        page = texts[name][int(found.group(1)) - 1]
+        assert title in page.splitlines()[:6], (title, page[:200])  # the running header, then the heading itself
+
+
+def test_handbook_holds_every_standard(built: Build, texts: dict[str, list[str]]) -> None:
+    text = flat("\n".join(texts["handbook.pdf"]))
+    missing = [s.id for s in built.corpus.standards if f"Standard {s.id} ·" not in text]
+    assert missing == []
+    for part in ("Who pays for what", "Who provides support", "The law and guidance", "Glossary", "If support is not happening"):
+        assert part in text
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_teachers_guide_names_who_provides_and_who_pays_with_each_standard(built: Build, texts: dict[str, list[str]], phase: str) -> None:
+    pages = texts[f"teachers-{phase}.pdf"]
+    v = built.corpus.vocab
+    standards = [s for s in built.corpus.standards if s.phase == phase]
+    assert standards
+    for s in standards:
+        at = [i for i, page in enumerate(pages) if f"Standard {s.id} ·" in flat(page)]
+        assert len(at) == 1, s.id
+        # A standard ends on the page with its id; it starts there or, when it did not fit, on the page before.
+        where = flat(pages[at[0]]) if s.title in flat(pages[at[0]]) else flat(pages[at[0] - 1] + "\n" + pages[at[0]])
+        assert "Who provides Who pays" in where, s.id
+        for name in [v.providers[p].name for p in s.who_provides] + [v.funding_streams[f].name for f in s.who_pays]:
+            assert name in where, (s.id, name)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_families_guide_in_plain_words(built: Build, texts: dict[str, list[str]], phase: str) -> None:
+    text = flat("\n".join(texts[f"families-{phase}.pdf"]))
+    v = built.corpus.vocab
+    for s in [s for s in built.corpus.standards if s.phase == phase]:
+        assert s.title in text
+        holders = {v.funding_streams[f].budget_holder for f in s.who_pays}
+        assert all(h in text or h[0].lower() + h[1:] in text for h in holders), s.id
+    assert "You can ask for an education, health and care needs assessment (EHC needs assessment)." in text
+    assert "Who to talk to" in text and "If support is not happening" in text and "Words explained" in text
+    assert "EHC needs assessment: " in text  # the glossary explains the terms the guide uses
+
+
+def test_glossary_terms_are_found_by_their_forms() -> None:
+    from builder.model import Term
+
+    autism = Term("autism", "Autism (ASD or ASC)", "A difference in how a person communicates.")
+    salt = Term("salt", "SALT or SLT", "Speech and language therapist.", expansion="Speech and language therapist")
+    assert pdf.term_forms(autism) == ["Autism", "ASD", "ASC"]
+    assert pdf.terms_used([autism, salt], "Ask the speech and language therapist.") == [salt]
+    assert pdf.terms_used([autism, salt], "an asd assessment") == []  # acronyms match in capitals only
+    assert pdf.terms_used([autism, salt], "an ASD assessment; SLT advice") == [autism, salt]
+
+
+def test_text_from_data_never_becomes_markup(built: Build) -> None:
+    evil = '<img src="http://127.0.0.1:9/x.png"> & <script>alert(1)</script>'
+    first = built.corpus.standards[0]
+    corpus = dataclasses.replace(
+        built.corpus, standards=(dataclasses.replace(first, title=evil, for_families=evil), *built.corpus.standards[1:])
+    )
+    docs = pdf.print_documents(corpus, built.edition)
+    for doc in docs:
+        assert "<img" not in doc.html and "<script" not in doc.html
+    assert (
+        "&lt;img src=&#34;http://127.0.0.1:9/x.png&#34;&gt; &amp; &lt;script&gt;" in next(d for d in docs if d.name == "handbook.pdf").html
+    )
+
+
+# -- safety: the renderer reads nothing but data: URLs and its own folder -------------------------------------
+
+
+@contextlib.contextmanager
+def pdf_assets() -> Iterator[Path]:
+    """A fresh folder holding the fonts, as render_pdfs makes one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield pdf.prepare_assets(Path(tmp))
+
+
+@pytest.fixture
+def pdf_root(tmp_path: Path) -> Path:
+    root = pdf.prepare_assets(tmp_path / "assets")
+    (tmp_path / "outside.css").write_text("p { color: red }", encoding="utf-8")
+    (root / "link.css").symlink_to(tmp_path / "outside.css")
+    return root
+
+
+def test_fetcher_serves_data_urls_and_files_inside_its_folder(pdf_root: Path) -> None:
+    fetcher = pdf.LocalOnlyFetcher(pdf_root)
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+    font = fetcher.fetch((pdf_root / "fonts" / "DejaVuSans.ttf").as_uri())
+    assert font.read()[:4] == b"\x00\x01\x00\x00"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/x.png",
+        "https://example.org/font.ttf",
+        "HTTP://example.org/",
+        "ftp://example.org/x.css",
+        "file:///etc/passwd",
+        "file://otherhost/{root}/fonts/DejaVuSans.ttf",
+        "file://{root}/../outside.css",
+        "file://{root}/link.css",
+        "file://{root}/fonts/missing.ttf",
+        "file://{root}",
+        "jar:file:///x.zip!/a",
+        "//example.org/x.png",
+    ],
+)
+def test_fetcher_refuses_everything_else(pdf_root: Path, url: str) -> None:
+    url = url.replace("/{root}", str(pdf_root)).replace("{root}", str(pdf_root))
+    with pytest.raises(ValueError) as refused:
+        pdf.LocalOnlyFetcher(pdf_root).fetch(url)
+    assert str(refused.value) == f"refused {url!r}: the PDF renderer reads only data: URLs and files in {pdf_root.resolve()}"
+
+
+class _Listener(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        _Listener.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_renderer_makes_no_network_request(pdf_root: Path) -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Listener)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        doc = pdf.PrintDocument(
+            "probe.pdf",
+            "Probe",
+            f"""<!DOCTYPE html><html lang="en-GB"><head><title>Probe</title>
+            <link rel="stylesheet" href="{url}/style.css">
+            <style>@import url("{url}/import.css"); @font-face {{ font-family: X; src: url("{url}/font.ttf"); }}
+            p {{ font-family: X; background: url("{url}/bg.png"); }}</style></head>
+            <body><h1>Probe</h1><p>Text</p><img src="{url}/image.png" alt="probe"><img src="/etc/hostname" alt="local"></body></html>""",
+            b"probe",
+        )
+        rendered = pdf.render_all([doc], pdf_root, workers=1)["probe.pdf"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Listener.requests == []
+    refused = [message for _, _, message in rendered.warnings if "refused" in message]
+    assert len(refused) >= 5, rendered.warnings
+    assert rendered.pdf.startswith(b"%PDF-1.7")
+
+
+def test_render_pdfs_logs_what_weasyprint_warned_about(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    doc = pdf.PrintDocument(
+        "probe.pdf", "Probe", '<html lang="en-GB"><title>Probe</title><h1>Probe</h1><img src="https://example.org/x.png" alt="x">', b"p"
+    )
+    monkeypatch.setattr(pdf, "print_documents", lambda corpus, edition: [doc])
+    with caplog.at_level(logging.WARNING):
+        sizes = pdf.render_pdfs(Corpus.__new__(Corpus), Edition(), tmp_path, workers=1)
+    assert list(sizes) == ["probe.pdf"]
+    warned = [(r.name, r.getMessage()) for r in caplog.records]
+    assert len(warned) == 1 and warned[0][0] == "weasyprint"
+    assert warned[0][1].startswith("probe.pdf: Failed to load image at 'https://example.org/x.png': ValueError: refused ")
