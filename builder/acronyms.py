@@ -73,13 +73,14 @@ def _link_text(text: str, known: dict[str, Term], seen: set[str], glossary: str)
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
-        term = known.get(word)
+        key = word if word in known or not word.endswith("s") else word[:-1]  # plurals: SENCOs, GCSEs
+        term = known.get(key)
         if term is None:
             return word
         title = escape(_expansion(term))
-        if word in seen:
+        if key in seen:
             return f'<abbr title="{title}">{word}</abbr>'
-        seen.add(word)
+        seen.add(key)
         return f'[<abbr title="{title}">{word}</abbr>]({glossary}#{term.id})'
 
     return _ACRONYM.sub(replace, text)

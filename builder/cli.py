@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import sys
@@ -49,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _warn_overdue(corpus: object) -> None:
-    today = dt.date.today()
+    from .render import build_date
+
+    today = build_date()
     for s in getattr(corpus, "standards", ()):
         if s.review_due < today:
             print(f"warning: {s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}", file=sys.stderr)
@@ -77,6 +78,11 @@ def _build(root: Path, out: Path | None, council: Path | None, *, pdf: bool) -> 
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
     out = out or root / "site"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch and not epoch.isdigit():  # MkDocs and the PDFs would each stop on it with a traceback
+        print(f"oap build: SOURCE_DATE_EPOCH must be a whole number of seconds since 1 January 1970, not {epoch!r}", file=sys.stderr)
+        print("oap build: nothing was changed in the output folder.", file=sys.stderr)
+        return 1
     try:
         _, corpus, _ = load(root, council)
         _warn_overdue(corpus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ MAX_NODES = 200_000
 """Most values one file may expand to, so that alias bombs cannot exhaust memory."""
 MAX_DEPTH = 40
 """Deepest nesting allowed; standards are three or four levels deep."""
+
+_NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters YAML 1.1 does not allow anywhere in a file (libyaml would report them without a line number)."""
 
 Path_ = tuple[str | int, ...]
 _SCALARS = yaml.constructor.SafeConstructor()
@@ -55,11 +59,15 @@ class _TooDeep(Exception):
 def load_yaml(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
     """Load one YAML file; return the document, or None and the problems that stopped it."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # no further: a huge file is refused without filling the memory
+            size = len(raw) if len(raw) <= MAX_BYTES else max(len(raw), path.stat().st_size)
     except OSError as exc:
         return None, [Problem(rel, message=f"cannot read the file ({exc.strerror})")]
-    if len(raw) > MAX_BYTES:
-        return None, [Problem(rel, message=f"file is too large ({len(raw):,} bytes; at most {MAX_BYTES:,})")]
+    if size > MAX_BYTES:
+        return None, [Problem(rel, message=f"file is too large ({size:,} bytes; at most {MAX_BYTES:,})")]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(rel, 1, 1, message="file is saved as UTF-16 (save it as UTF-8)")]
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, [Problem(rel, 1, 1, message="file starts with a byte-order mark (save it as UTF-8 without BOM)")]
     try:
@@ -69,10 +77,16 @@ def load_yaml(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         return None, [Problem(rel, line, col, message=f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 (save the file as UTF-8)")]
+    bad_char = _NOT_YAML.search(text)
+    if bad_char:
+        return None, [_char_problem(rel, text, bad_char.start())]
     try:
+        too_deep = _too_deep(rel, text)
+        if too_deep:
+            return None, [too_deep]
         node = yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(rel, exc)]
+        return None, [_syntax_problem(rel, exc, text)]
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml always marks its errors
         return None, [Problem(rel, message=f"YAML syntax error: {exc}")]
     if node is None:
@@ -94,16 +108,45 @@ def load_yaml(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
     return (doc if not problems else None), problems
 
 
-def _syntax_problem(rel: str, exc: yaml.MarkedYAMLError) -> Problem:
+def _char_problem(rel: str, text: str, index: int) -> Problem:
+    """A character YAML forbids (a control character, say, pasted from another program), located by line and column."""
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    message = f"character U+{ord(text[index]):04X} is not allowed in YAML (an invisible control character: delete it)"
+    return Problem(rel, line, col, message=message)
+
+
+def _too_deep(rel: str, text: str) -> Problem | None:
+    """Refuse deep nesting before composing: PyYAML composes recursively in C, and a few kilobytes of '[' crash the process."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, col = (event.start_mark.line + 1, event.start_mark.column + 1) if event.start_mark else (0, 0)
+                return Problem(rel, line, col, message=f"nesting is deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def _syntax_problem(rel: str, exc: yaml.MarkedYAMLError, source: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     text = " ".join(str(s) for s in (exc.context, exc.problem) if s)
-    if "tab" in text or "\\t" in text:
+    unclosed = "quoted scalar" in text and "end of stream" in text and exc.context_mark is not None
+    if unclosed:  # the end of the file is no help: point at the quote that never closes
+        mark = exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    lines = source.splitlines()
+    at = lines[line - 1][col - 1 : col] if 0 < line <= len(lines) else ""
+    if unclosed:
+        text += " (this quote is never closed)"
+    elif "tab" in text or "\\t" in text or at == "\t":
         text += " (indent with spaces, not tabs)"
     elif "mapping values are not allowed" in text:
         text += " (check the indentation, and quote text that contains ': ')"
-    elif "expected <block end>" in text:
+    elif any(s in text for s in ("expected <block end>", "did not find expected key", "expected '-' indicator")):
         text += " (check the indentation of this line)"
-    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     return Problem(rel, line, col, message=f"YAML syntax error: {text}")
 
 
@@ -141,8 +184,11 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem
         return node.value
     try:
         return _SCALARS.construct_object(node, deep=True)
-    except (yaml.YAMLError, ValueError):
+    except (yaml.YAMLError, ValueError, KeyError, IndexError):
+        # An explicit tag that does not fit its text (`!!bool maybe`, `!!int ''`): keep the text; the schema says what is wrong.
         return node.value
+    finally:
+        _SCALARS.constructed_objects.clear()  # the shared constructor would otherwise keep every node it ever saw
 
 
 def _fp(path: Path_) -> str:

@@ -67,7 +67,7 @@ class Rendered:
 # -- safety: what the renderer may read ------------------------------------------------------------------------
 
 
-class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
+class LocalOnlyFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves data: URLs and files inside one folder, and refuses everything else."""
 
     def __init__(self, root: Path) -> None:
@@ -76,6 +76,7 @@ class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]
         self.root = Path(root).resolve()
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        """The resource at url, or ValueError (WeasyPrint then warns and leaves the resource out)."""
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return super().fetch(url, headers)
@@ -352,8 +353,8 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
     with collect_warnings() as records:
-        html = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
-        pdf = html.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, **PDF_OPTIONS)
+        source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
+        pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, **PDF_OPTIONS)
     return Rendered(doc.name, pdf, tuple(records))
 
 
@@ -362,6 +363,7 @@ _worker_cache: dict[str, Any] = {}
 
 
 def _render_in_worker(doc: PrintDocument, root: Path) -> Rendered:
+    """The pool's task: module-level so it pickles, and using the worker's one cache."""
     return render_document(doc, root, cache=_worker_cache)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from . import model
 from .errors import OapError, Problem
-from .load import Document, load_yaml
+from .load import MAX_BYTES, Document, load_yaml
 from .validate import check_standard, check_vocabularies, schema_problems
 
 VOCABULARIES: dict[str, type] = {
@@ -27,6 +28,9 @@ RESERVED = {"schema", "vocabularies"}
 """Folders under standards/ that hold no standards."""
 
 _cache: dict[Path, tuple[tuple[Any, ...], model.Corpus]] = {}
+_file_cache: dict[Path, tuple[tuple[Any, ...], list[model.Standard], list[Problem]]] = {}
+"""Each standards file's standards and problems while it and the vocabularies are unchanged: `mkdocs serve`
+rebuilds after every save, and checking the files nobody touched was most of the time it spent in our code."""
 
 
 def standards_dir(root: Path) -> Path:
@@ -55,8 +59,9 @@ def load_corpus(root: Path) -> model.Corpus:
     problems: list[Problem] = []
     vocab, vocab_docs = _load_vocabularies(root, problems)
     standards: list[model.Standard] = []
+    vocab_key = tuple(_digest(p) for p in sorted((standards_dir(root) / "vocabularies").glob("*.y*ml")))
     for path, area, phase in _standards_files(root, problems, vocab):
-        standards.extend(load_standards_file(path, _rel(path, root), vocab, problems, folder_area=area, file_phase=phase))
+        standards.extend(_load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase))
     if vocab is not None:
         problems.extend(check_vocabularies(vocab, vocab_docs))
     _check_unique([(s.id, s.source) for s in standards], problems)
@@ -66,6 +71,36 @@ def load_corpus(root: Path) -> model.Corpus:
     corpus = model.Corpus(vocab, tuple(sorted(standards, key=lambda s: order.get((s.area, s.phase), len(order)))))
     _cache[root] = (sig, corpus)
     return corpus
+
+
+def _digest(path: Path) -> bytes:
+    """The file's content hash; for a file that cannot be read, its error (load_yaml then reports it as a problem)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:  # load_yaml refuses it without reading it; so does the cache
+            return f"too large: {size}".encode()
+        return hashlib.sha1(path.read_bytes()).digest()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}".encode()
+
+
+def _load_standards_file_cached(
+    path: Path,
+    rel: str,
+    vocab: model.Vocabularies | None,
+    vocab_key: tuple[bytes, ...],
+    problems: list[Problem],
+    area: str | None,
+    phase: str | None,
+) -> list[model.Standard]:
+    """load_standards_file, reusing the last result while the file's bytes and the vocabularies are the same."""
+    key = (vocab_key, vocab is not None, _digest(path), rel, area, phase)
+    cached = _file_cache.get(path)
+    if cached is None or cached[0] != key:
+        found: list[Problem] = []
+        cached = _file_cache[path] = (key, load_standards_file(path, rel, vocab, found, folder_area=area, file_phase=phase), found)
+    problems.extend(cached[2])
+    return list(cached[1])
 
 
 def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocabularies | None, dict[str, Document]]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -41,9 +44,12 @@ def check_output_folder(out: Path, root: Path) -> None:
 
 def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = True, config_file: Path | None = None) -> Path:
     """Check everything, build into a temporary sibling of out, then swap it into place."""
+    # MkDocs reads a relative site_dir against mkdocs.yml's folder, not ours: hand it absolute paths only.
+    root, out = root.absolute(), out.absolute()
     load_edition(root, council)  # raises OapError before anything is written
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out)
     tmp = out.parent / f".{out.name}.oap-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     cfg = load_config(str(config_file or root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
@@ -59,12 +65,63 @@ def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = Tru
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = out.parent / f".{out.name}.oap-old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    swap_in(tmp, out)
     return out
 
 
-__all__ = ["BuildFailed", "OapError", "Problem", "build", "check_output_folder"]
+def swap_in(new: Path, out: Path) -> None:
+    """Put the finished build at out; where the system can, in one atomic step, so there is never a moment without a site."""
+    if out.exists() and _exchange(new, out):
+        shutil.rmtree(new, ignore_errors=True)  # it now holds the previous site
+        return
+    old = out.parent / f".{out.name}.oap-old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically with Linux's renameat2(RENAME_EXCHANGE); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders of builds whose process has died (killed, or the machine lost power); return them.
+
+    A build killed between its two renames leaves no out but an .oap-old-<pid> folder: that is the previous site,
+    so it is put back rather than deleted. Folders of builds still running are left alone.
+    """
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.oap-(tmp|old)-(\d+)$")
+    removed = []
+    for sibling in sorted(out.parent.iterdir()) if out.parent.is_dir() else []:
+        match = pattern.match(sibling.name)
+        if not match or not sibling.is_dir() or _alive(int(match[2])):
+            continue
+        if match[1] == "old" and not out.exists():
+            sibling.rename(out)
+            continue
+        shutil.rmtree(sibling, ignore_errors=True)
+        removed.append(sibling)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (a process we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["BuildFailed", "OapError", "Problem", "build", "check_output_folder", "clean_stale", "swap_in"]

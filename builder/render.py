@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,8 +14,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__
-from . import acronyms, search_words
+from . import __version__, acronyms, search_words
 from .model import Corpus, Standard
 from .validate import schema
 
@@ -34,6 +35,19 @@ def md_escape(value: Any) -> Markup:
         return Markup("")
     html = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Markup(_MD_SPECIAL.sub(r"\\\1", html))
+
+
+def build_date() -> dt.date:
+    """The date a build is as of: SOURCE_DATE_EPOCH's when set (so a build can be repeated byte for byte), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+def html_text(value: Any) -> str:
+    """Text for the places MkDocs and Material print as HTML without escaping (nav titles, tags, the site name)."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def raw_id(value: str) -> Markup:
@@ -103,36 +117,96 @@ def environment() -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["url"] = safe_url
     env.filters["code"] = code
+    env.filters["html_text"] = html_text
     env.tests["contains"] = lambda seq, item: item in seq
+    return cache_compiled(env)
+
+
+def cache_compiled(env: jinja2.Environment) -> jinja2.Environment:
+    """Keep env's compiled templates between runs: compiling them was a tenth of a national build's own work.
+
+    They go in Jinja's private per-user folder under the temp directory. Jinja reuses an entry only while the
+    template's source is unchanged, and the file names carry a digest of the settings that shape compiled code.
+    """
+    settings = (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        env.optimized,
+        getattr(env.autoescape, "__qualname__", env.autoescape),
+        getattr(env.finalize, "__qualname__", None),
+        sorted(env.extensions),
+        jinja2.__version__,
+    )
+    digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+    try:
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(pattern=f"oap-{digest}-%s.cache")
+    except (OSError, RuntimeError):  # no private temp folder to be had: compile every time, as before
+        pass
     return env
 
 
 class Renderer:
     """Renders every page of the site from one corpus."""
 
-    def __init__(self, corpus: Corpus, edition: Edition, *, downloads: dict[str, int] | None = None, today: dt.date | None = None,
-                 notes: Mapping[str, list[Markup]] | None = None, services_for: Callable[[str, str], list[Any]] | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        edition: Edition,
+        *,
+        downloads: dict[str, int] | None = None,
+        today: dt.date | None = None,
+        notes: Mapping[str, list[Markup]] | None = None,
+        services_for: Callable[[str, str], list[Any]] | None = None,
+    ) -> None:
         """notes and services_for come from a council's overlay (builder.overlay.Overlay.render_context)."""
         self.corpus = corpus
         self.vocab = corpus.vocab
         self.edition = edition
         self.downloads = downloads or {}
-        self.today = today or dt.date.today()
+        self.today = today or build_date()
         self.env = environment()
-        self.env.globals.update(v=self.vocab, corpus=corpus, edition=edition, ref=self.ref, refs=self.refs,
-                                cell_url=self.cell_url, standard_url=self.standard_url, download=self.download,
-                                today=self.today, notes=dict(notes or {}), services_for=services_for or (lambda area, phase: []),
-                                council=edition.council)
+        self.env.globals.update(
+            v=self.vocab,
+            corpus=corpus,
+            edition=edition,
+            ref=self.ref,
+            refs=self.refs,
+            cell_url=self.cell_url,
+            standard_url=self.standard_url,
+            download=self.download,
+            downloads=self.downloads,
+            today=self.today,
+            notes=dict(notes or {}),
+            services_for=services_for or (lambda area, phase: []),
+            council=edition.council,
+        )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
-        self.env.globals.update(structured_tags=lambda standards: search_words.structured_tags(self.vocab, standards),
-                                everyday_words=lambda standards: search_words.everyday_words(self.vocab, standards),
-                                glossary_tags=lambda: search_words.glossary_tags(self.vocab))
+        self.env.globals.update(
+            structured_tags=lambda standards: search_words.structured_tags(self.vocab, standards),
+            everyday_words=lambda standards: search_words.everyday_words(self.vocab, standards),
+            glossary_tags=lambda: search_words.glossary_tags(self.vocab),
+        )
 
     # -- links -------------------------------------------------------------------------------------
     _TARGETS = {
-        "providers": ("who-provides.md", "name"), "funding_streams": ("who-pays.md", "name"),
-        "legal_bases": ("law.md", "name"), "evidence": ("evidence.md", "name"), "need_types": ("need-types.md", "name"),
-        "tiers": ("tiers.md", "name"), "settings": ("tiers.md", "name"), "glossary": ("glossary.md", "term"),
+        "providers": ("who-provides.md", "name"),
+        "funding_streams": ("who-pays.md", "name"),
+        "legal_bases": ("law.md", "name"),
+        "evidence": ("evidence.md", "name"),
+        "need_types": ("need-types.md", "name"),
+        "tiers": ("tiers.md", "name"),
+        "settings": ("tiers.md", "name"),
+        "glossary": ("glossary.md", "term"),
     }
 
     def ref(self, kind: str, ident: str, *, text: str | None = None) -> Markup:
@@ -152,12 +226,13 @@ class Renderer:
     def standard_url(self, s: Standard) -> Markup:
         return Markup(f"{self.cell_url(s.area, s.phase)}#{raw_id(s.id)}")
 
-    def download(self, name: str) -> Markup:
+    def download(self, name: str, text: str | None = None) -> Markup:
         """A link to a PDF with its size, or nothing when PDFs are not part of this build."""
         size = self.downloads.get(name)
         if size is None:
             return Markup("")
-        return Markup(f"[{md_escape(name)}](/downloads/{raw_id(name[:-4])}.pdf) (PDF, {max(1, round(size / 1024))} KB)")
+        label = md_escape(text or name)
+        return Markup(f"[{label}](/downloads/{raw_id(name[:-4])}.pdf) (PDF, {max(1, round(size / 1024))} KB)")
 
     # -- pages -------------------------------------------------------------------------------------
     def page(self, template: str, **context: Any) -> str:
@@ -173,17 +248,19 @@ class Renderer:
         pages["families/who-to-talk-to.md"] = self.page("families-talk.md.j2")
         pages["families/if-support-is-not-happening.md"] = self.page("families-escalate.md.j2")
         pages["councils/index.md"] = self.page("councils.md.j2", council_fields=_council_fields())
-        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "evidence", "glossary", "data"):
+        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "evidence", "glossary", "data", "downloads"):
             pages[f"{name}.md"] = self.page(f"{name}.md.j2")
         pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields())
         for area in v.areas.values():
             pages[f"standards/{area.id}/index.md"] = self.page("area.md.j2", area=area)
             for phase in v.phases.values():
-                pages[f"standards/{area.id}/{phase.id}.md"] = self.page("cell.md.j2", area=area, phase=phase,
-                                                                        standards=self.corpus.cell(area.id, phase.id))
+                pages[f"standards/{area.id}/{phase.id}.md"] = self.page(
+                    "cell.md.j2", area=area, phase=phase, standards=self.corpus.cell(area.id, phase.id)
+                )
         for phase in v.phases.values():
-            pages[f"families/{phase.id}.md"] = self.page("families-phase.md.j2", phase=phase,
-                                                         standards=[s for s in self.corpus.standards if s.phase == phase.id])
+            pages[f"families/{phase.id}.md"] = self.page(
+                "families-phase.md.j2", phase=phase, standards=[s for s in self.corpus.standards if s.phase == phase.id]
+            )
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = acronyms.link_acronyms(pages[path], v)
         if self.edition.council is not None:
@@ -193,26 +270,64 @@ class Renderer:
         for name in ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json"):
             site.files[f"data/{name}"] = (json.dumps(schema(name), indent=2, ensure_ascii=False) + "\n").encode()
         site.nav = self.nav()
-        site.warnings = [f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
-                         for s in self.corpus.standards if s.review_due < self.today]
+        site.warnings = [
+            f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
+            for s in self.corpus.standards
+            if s.review_due < self.today
+        ]
         return site
 
     def nav(self) -> list[Any]:
         v = self.vocab
-        areas = [{area.name: [f"standards/{area.id}/index.md"] + [{p.name: f"standards/{area.id}/{p.id}.md"} for p in v.phases.values()]}
-                 for area in v.areas.values()]
+        # Material prints nav titles as HTML, unescaped: names from the data must arrive escaped (builder.render.html_text).
+        areas = [
+            {
+                html_text(area.name): [f"standards/{area.id}/index.md"]
+                + [{html_text(p.name): f"standards/{area.id}/{p.id}.md"} for p in v.phases.values()]
+            }
+            for area in v.areas.values()
+        ]
         return [
             {"Home": "index.md"},
             {"Teachers": [{"For teachers": "teachers/index.md"}, {"Find adjustments": "teachers/finder.md"}, *areas]},
-            {"Families": [{"For families": "families/index.md"}, *[{f"What to expect: {p.name.lower()}": f"families/{p.id}.md"} for p in v.phases.values()],
-                          {"Who to talk to": "families/who-to-talk-to.md"}, {"If support is not happening": "families/if-support-is-not-happening.md"}]},
-            {"Councils": [{"For councils": "councils/index.md"},
-                          *([{"How this edition differs from the national standards": "councils/differences.md"}] if self.edition.council else [])]},
-            {"Reference": [{"Who pays for what": "who-pays.md"}, {"Who provides support": "who-provides.md"},
-                           {"Need types": "need-types.md"}, {"Tiers and settings": "tiers.md"}, {"The law and guidance": "law.md"},
-                           {"Evidence": "evidence.md"}, {"Glossary": "glossary.md"}]},
-            {"About": [{"About this project": "about.md"}, {"Open data": "data.md"}, {"For authors": "authors/index.md"},
-                       {"Accessibility": "accessibility.md"}]},
+            {
+                "Families": [
+                    {"For families": "families/index.md"},
+                    *[{f"What to expect: {html_text(p.name.lower())}": f"families/{p.id}.md"} for p in v.phases.values()],
+                    {"Who to talk to": "families/who-to-talk-to.md"},
+                    {"If support is not happening": "families/if-support-is-not-happening.md"},
+                ]
+            },
+            {
+                "Councils": [
+                    {"For councils": "councils/index.md"},
+                    *(
+                        [{"How this edition differs from the national standards": "councils/differences.md"}]
+                        if self.edition.council
+                        else []
+                    ),
+                ]
+            },
+            {
+                "Reference": [
+                    {"Who pays for what": "who-pays.md"},
+                    {"Who provides support": "who-provides.md"},
+                    {"Need types": "need-types.md"},
+                    {"Tiers and settings": "tiers.md"},
+                    {"The law and guidance": "law.md"},
+                    {"Evidence": "evidence.md"},
+                    {"Glossary": "glossary.md"},
+                    {"Downloads (PDF)": "downloads.md"},
+                ]
+            },
+            {
+                "About": [
+                    {"About this project": "about.md"},
+                    {"Open data": "data.md"},
+                    {"For authors": "authors/index.md"},
+                    {"Accessibility": "accessibility.md"},
+                ]
+            },
         ]
 
 
@@ -220,7 +335,10 @@ def _council_fields() -> list[dict[str, Any]]:
     """The keys of a council's council.yaml, described from its schema, for the councils' page."""
     spec = schema("council.schema.json")
     required = set(spec["required"])
-    return [{"name": name, "required": name in required, "description": prop.get("description", "")} for name, prop in spec["properties"].items()]
+    return [
+        {"name": name, "required": name in required, "description": prop.get("description", "")}
+        for name, prop in spec["properties"].items()
+    ]
 
 
 def _schema_fields() -> list[dict[str, Any]]:
@@ -242,24 +360,47 @@ def standards_json(corpus: Corpus, edition: Edition) -> bytes:
 
     items = []
     for s in corpus.standards:
-        items.append({
-            "id": s.id, "title": s.title, "area": s.area, "phase": s.phase, "tier": s.tier,
-            "settings": list(s.settings), "need_types": list(s.need_types), "summary": s.summary,
-            "for_families": s.for_families, "signs": list(s.signs), "adjustments": list(s.adjustments),
-            "who_provides": named(v.providers, s.who_provides, "group"),
-            "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
-            "funding_note": s.funding_note or None, "access_route": s.access_route or None,
-            "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory"),
-            "evidence": named(v.evidence, s.evidence, "publisher", "year"),
-            "search_words": list(s.search_words), "last_reviewed": s.last_reviewed.isoformat(),
-            "review_due": s.review_due.isoformat(), "local": s.local,
-            "url": f"standards/{s.area}/{s.phase}/#{s.id}",
-        })
+        items.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "area": s.area,
+                "phase": s.phase,
+                "tier": s.tier,
+                "settings": list(s.settings),
+                "need_types": list(s.need_types),
+                "summary": s.summary,
+                "for_families": s.for_families,
+                "signs": list(s.signs),
+                "adjustments": list(s.adjustments),
+                "who_provides": named(v.providers, s.who_provides, "group"),
+                "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
+                "funding_note": s.funding_note or None,
+                "access_route": s.access_route or None,
+                "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory"),
+                "evidence": named(v.evidence, s.evidence, "publisher", "year"),
+                "search_words": list(s.search_words),
+                "last_reviewed": s.last_reviewed.isoformat(),
+                "review_due": s.review_due.isoformat(),
+                "local": s.local,
+                "url": f"standards/{s.area}/{s.phase}/#{s.id}",
+            }
+        )
         if edition.council is not None:  # a council's notes are added under the national standard, marked local
-            items[-1]["local_notes"] = [{"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)}
-                                        for n in edition.council.notes_for(s.id)]
-    doc = {"edition": {"title": edition.title, "version": edition.version, "date": edition.date.isoformat(),
-                       "publisher": edition.publisher,
-                       **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {})},
-           "schema": "standards-file.schema.json", "count": len(items), "standards": items}
+            items[-1]["local_notes"] = [
+                {"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)}
+                for n in edition.council.notes_for(s.id)
+            ]
+    doc = {
+        "edition": {
+            "title": edition.title,
+            "version": edition.version,
+            "date": edition.date.isoformat(),
+            "publisher": edition.publisher,
+            **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
+        },
+        "schema": "standards-file.schema.json",
+        "count": len(items),
+        "standards": items,
+    }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 OAP = [sys.executable, "-m", "builder.cli"]
@@ -72,3 +78,64 @@ def national_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_oap("build", "--no-pdf", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
+
+
+# -- a real browser on the built site (tests/test_browser.py; anyone may use these) ----------------------------------
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium; never `playwright install`."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+"""Launch flags from /work/shared/toolchain.md: without the networking ones Chromium keeps calling the internet."""
+
+
+def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
+    """Launch Debian's Chromium through Playwright's sync API with the project's flags."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
+        """Keep test output clean."""
+
+
+def site_path() -> str:
+    """The URL path the site is published under (from site_url in mkdocs.yml, e.g. /oap/)."""
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        config = yaml.load(f, Loader=yaml.CSafeLoader)
+    path = urllib.parse.urlsplit(config.get("site_url") or "/").path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+@pytest.fixture(scope="session")
+def site_url(national_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The national build served over HTTP on 127.0.0.1 under its published path, as deployed (404.html uses it)."""
+    root = national_site
+    if site_path() != "/":
+        root = tmp_path_factory.mktemp("served")
+        mount = root / site_path().strip("/")
+        mount.parent.mkdir(parents=True, exist_ok=True)
+        mount.symlink_to(national_site, target_is_directory=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}{site_path()}"
+    server.shutdown()
+    server.server_close()

@@ -140,3 +140,16 @@ def test_rebuild_over_previous_output_works(project: Callable[..., Path]) -> Non
         result = run_oap("build", "--no-pdf", "--root", str(root), "--out", str(root / "site"))
         assert result.returncode == 0, result.stderr
     assert (root / "site" / ".oap-build").is_file()
+
+
+def test_downloads_page_links_every_pdf_with_its_size() -> None:
+    from builder.render import Edition, Renderer
+
+    corpus = load_corpus(ROOT)
+    names = [f"{kind}-{p}.pdf" for kind in ("teachers", "families") for p in corpus.vocab.phases] + ["handbook.pdf"]
+    site = Renderer(corpus, Edition(), downloads={n: 2048 * (i + 1) for i, n in enumerate(names)}).render()
+    page = site.pages["downloads.md"]
+    for i, name in enumerate(names):
+        assert f"](/downloads/{name}) (PDF, {2 * (i + 1)} KB)" in page, name
+    assert "[Teachers' guide: early years](/downloads/teachers-early-years.pdf)" in page
+    assert "without PDFs" in Renderer(corpus, Edition()).render().pages["downloads.md"]

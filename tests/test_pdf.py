@@ -11,6 +11,7 @@ import re
 import subprocess
 import tempfile
 import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from builder.edition import load as load_edition
 from builder.model import Corpus
 from builder.render import Edition, Renderer
 
-from .conftest import ROOT
+from .conftest import ROOT, make_project
 
 PHASES = ("early-years", "primary", "secondary", "post-16")
 NAMES = [f"teachers-{p}.pdf" for p in PHASES] + [f"families-{p}.pdf" for p in PHASES] + ["handbook.pdf"]
@@ -159,6 +160,15 @@ def test_outline_follows_the_headings(built: Build, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_heading_levels_never_skip(built: Build, name: str) -> None:
+    """PDF/UA readers navigate by heading level: one H1, and never an H4 straight after an H2."""
+    levels = [int(level) for level in re.findall(r"<h([1-6])\b", built.docs[name].html)]
+    assert levels.count(1) == 1 and levels[0] == 1
+    skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    assert skips == []
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_every_font_is_embedded(built: Build, name: str) -> None:
     with pikepdf.open(built.folder / name) as f:
         used = list(fonts(f))
@@ -168,7 +178,7 @@ def test_every_font_is_embedded(built: Build, name: str) -> None:
                 descriptor = font.FontDescriptor
                 assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
         # Only our own two faces: a fallback font would mean a glyph or a margin box missed the print CSS.
-        assert {re.sub(r"^[A-Z]{6}\+", "", str(font.BaseFont)) for font in used if "/FontDescriptor" in font} <= {
+        assert {re.sub(r"^/[A-Z]{6}\+", "", str(font.BaseFont)) for font in used if "/FontDescriptor" in font} <= {
             "OAP-Sans",
             "OAP-Sans-Bold",
         }
@@ -227,6 +237,20 @@ def test_contents_page_numbers_point_at_their_chapters(built: Build, texts: dict
         assert title in page.splitlines()[:6], (title, page[:200])  # the running header, then the heading itself
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_no_heading_is_left_at_the_foot_of_a_page(built: Build, texts: dict[str, list[str]], name: str) -> None:
+    v = built.corpus.vocab
+    in_tables = {p.name for p in v.providers.values()} | {f.name for f in v.funding_streams.values()}
+    titles = {h for level in (2, 3, 4, 5) for h in headings(built.docs[name], level)} - in_tables
+    orphans = []
+    for number, page in enumerate(texts[name], 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in lines if not re.fullmatch(r"Page \d+ of \d+", line) and line != built.edition.label]
+        if body and body[-1] in titles:
+            orphans.append((number, body[-1]))
+    assert orphans == []
+
+
 def test_handbook_holds_every_standard(built: Build, texts: dict[str, list[str]]) -> None:
     text = flat("\n".join(texts["handbook.pdf"]))
     missing = [s.id for s in built.corpus.standards if f"Standard {s.id} ·" not in text]
@@ -261,7 +285,30 @@ def test_families_guide_in_plain_words(built: Build, texts: dict[str, list[str]]
         assert all(h in text or h[0].lower() + h[1:] in text for h in holders), s.id
     assert "You can ask for an education, health and care needs assessment (EHC needs assessment)." in text
     assert "Who to talk to" in text and "If support is not happening" in text and "Words explained" in text
-    assert "EHC needs assessment: " in text  # the glossary explains the terms the guide uses
+    # The glossary explains the terms the guide uses.
+    term = v.glossary["ehc-needs-assessment"]
+    assert flat(f"{term.term} ({term.expansion}): {term.meaning}")[:80] in text
+
+
+def test_council_edition_names_the_council_on_the_cover_and_in_the_title(built: Build) -> None:
+    council = types.SimpleNamespace(name="Example Borough Council")
+    docs = pdf.print_documents(built.corpus, dataclasses.replace(built.edition, council=council))
+    for doc in docs:
+        assert doc.title.endswith(" – Example Borough Council")
+        assert '<p class="council">Example Borough Council</p>' in doc.html
+        assert doc.identifier == f"oap:Example Borough Council:{doc.name}".encode()
+
+
+def test_a_project_with_one_standard_still_makes_every_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Phases and areas without standards say so, rather than failing or printing empty chapters."""
+    edition, corpus, _ = load_edition(make_project(tmp_path / "project"), None)
+    with caplog.at_level(logging.WARNING):
+        sizes = pdf.render_pdfs(corpus, edition, tmp_path / "out")
+    assert sorted(sizes) == sorted(NAMES) and caplog.records == []
+    text = flat(subprocess.run(["pdftotext", str(tmp_path / "out" / "teachers-post-16.pdf"), "-"], capture_output=True, text=True).stdout)
+    assert "This edition has no post-16 standards for cognition and learning yet." in text
+    text = flat(subprocess.run(["pdftotext", str(tmp_path / "out" / "families-primary.pdf"), "-"], capture_output=True, text=True).stdout)
+    assert "Fixture standard" in text and "You can expect help." in text
 
 
 def test_glossary_terms_are_found_by_their_forms() -> None:

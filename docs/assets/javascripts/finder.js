@@ -15,17 +15,18 @@
   var groups = Array.prototype.slice.call(document.querySelectorAll(".oap-finder__group")).reverse();
 
   function choice() {
-    var picked = {};
+    var picked = { whole: form.elements.whole.checked };
     names.forEach(function (name) {
       picked[name] = form.elements[name].value;
     });
     return picked;
   }
 
-  // A standard with no need types (the whole-setting expectations) applies to every need.
+  // A standard with no need types (the whole-setting expectations) applies to every need, unless left out.
   function matches(item, picked) {
     var needs = item.getAttribute("data-needs").split(" ").filter(Boolean);
     return (
+      (picked.whole || needs.length > 0) &&
       (!picked.phase || item.getAttribute("data-phase") === picked.phase) &&
       (!picked.tier || item.getAttribute("data-tier") === picked.tier) &&
       (!picked.need || needs.length === 0 || needs.indexOf(picked.need) >= 0)
@@ -43,6 +44,9 @@
         return picked[name];
       })
       .map(label);
+    if (!picked.whole) {
+      chosen.push("without whole-setting expectations");
+    }
     if (chosen.length === 0) {
       return "Showing all " + count + " standards, grouped by phase and area of need.";
     }
@@ -60,6 +64,9 @@
         params.set(name, picked[name]);
       }
     });
+    if (!picked.whole) {
+      params.set("whole", "no");
+    }
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
   }
@@ -89,6 +96,7 @@
       select.value = value;
     }
   });
+  form.elements.whole.checked = params.get("whole") !== "no";
   form.addEventListener("change", update);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
