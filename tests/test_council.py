@@ -249,41 +249,27 @@ def test_hostile_markup_never_runs(council_site: Path, hostile_note_id: str) -> 
         assert "Svc <script>alert('n1')</script><img src=x onerror=alert('n2')>" in parsed.text
 
 
-def test_hostile_markup_in_a_real_browser(council_site: Path, hostile_note_id: str) -> None:
+def test_hostile_markup_in_a_real_browser(council_site: Path, hostile_note_id: str, browser: Any) -> None:
     """Chromium opens the pages: no dialog opens and the content holds no script."""
-    from playwright.sync_api import sync_playwright
-
     corpus = load_corpus(ROOT)
     s = corpus.by_id()[hostile_note_id]
     dialogs: list[str] = []
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page()
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
         for path in (f"standards/{s.area}/{s.phase}/index.html", f"families/{s.phase}/index.html"):
             page.goto((council_site / path).as_uri())
             page.locator(".oap-local-note").first.hover()
             for link in page.locator(".oap-local-note a").all():
-                assert (link.get_attribute("href") or "").startswith(("https:", "http:", "mailto:", "tel:")) or link.get_attribute(
-                    "href"
-                ) is None
-            assert (
-                page.evaluate(
-                    "document.querySelectorAll('article script, article [onerror], article [onclick], article [onmouseover]').length"
-                )
-                == 0
+                href = link.get_attribute("href")
+                assert href is None or href.startswith(("https:", "http:", "mailto:", "tel:"))
+            script_count = page.evaluate(
+                "document.querySelectorAll('article script, article [onerror], article [onclick], article [onmouseover]').length"
             )
+            assert script_count == 0
             assert page.locator(".oap-local-note").filter(has_text="<script>alert('x1')</script>").count() == 1
-        browser.close()
+    finally:
+        page.close()
     assert dialogs == []
 
 
