@@ -13,5 +13,5 @@ fi
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade "pip>=24" 2>&1 | grep -v "is ignored" || true
 .venv/bin/python -m pip install -q --require-hashes -r requirements.lock 2>&1 | grep -v "is ignored" || true
-.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -m pip install -q --no-deps -e . 2>&1 | grep -v "is ignored" || true
 .venv/bin/oap --version >/dev/null
