@@ -17,7 +17,7 @@ from mkdocs.structure.files import File, Files
 
 from . import edition as editions
 from .errors import OapError
-from .render import Renderer, Site
+from .render import Renderer, Site, cache_compiled
 
 log = logging.getLogger("mkdocs.plugins.oap")
 MARKER = ".oap-build"
@@ -77,6 +77,11 @@ class OapPlugin(BasePlugin[OapConfig]):
         for name in self._pdfs:
             files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(Path(self._tmp or "") / name)))
         return files
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        # The theme's templates are compiled afresh on every build, and `mkdocs serve` builds after every save;
+        # keeping them compiled (as our own templates are) saves a tenth of a second each time.
+        return cache_compiled(env)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         server.watch(str(self._root(config) / "standards"))

@@ -122,31 +122,21 @@ def environment() -> jinja2.Environment:
     return cache_compiled(env)
 
 
+_COMPILE_SETTINGS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+                     "comment_start_string", "comment_end_string", "line_statement_prefix", "line_comment_prefix",
+                     "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline", "optimized")  # fmt: skip
+"""Environment settings that change the code a template compiles to (with autoescape, finalize and extensions)."""
+
+
 def cache_compiled(env: jinja2.Environment) -> jinja2.Environment:
     """Keep env's compiled templates between runs: compiling them was a tenth of a national build's own work.
 
     They go in Jinja's private per-user folder under the temp directory. Jinja reuses an entry only while the
     template's source is unchanged, and the file names carry a digest of the settings that shape compiled code.
     """
-    settings = (
-        env.block_start_string,
-        env.block_end_string,
-        env.variable_start_string,
-        env.variable_end_string,
-        env.comment_start_string,
-        env.comment_end_string,
-        env.line_statement_prefix,
-        env.line_comment_prefix,
-        env.trim_blocks,
-        env.lstrip_blocks,
-        env.newline_sequence,
-        env.keep_trailing_newline,
-        env.optimized,
-        getattr(env.autoescape, "__qualname__", env.autoescape),
-        getattr(env.finalize, "__qualname__", None),
-        sorted(env.extensions),
-        jinja2.__version__,
-    )
+    settings = [getattr(env, name) for name in _COMPILE_SETTINGS]
+    settings += [getattr(env.autoescape, "__qualname__", env.autoescape), getattr(env.finalize, "__qualname__", None)]
+    settings += [sorted(env.extensions), jinja2.__version__]
     digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
     try:
         env.bytecode_cache = jinja2.FileSystemBytecodeCache(pattern=f"oap-{digest}-%s.cache")

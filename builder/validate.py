@@ -95,18 +95,31 @@ def inline_refs(node: Any, root: dict[str, Any], seen: tuple[str, ...] = ()) -> 
         if key in ("enum", "const"):
             out[key] = value
         elif key == "$ref" and isinstance(value, str) and value.startswith("#/") and value not in seen:
-            target = root
-            for part in value[2:].split("/"):
-                target = target[part]
-            target = inline_refs(target, root, (*seen, value))
+            target = inline_refs(_pointer(root, value), root, (*seen, value))
             beside = set(node) - {"$ref"}
-            if beside <= _SIDE_BY_SIDE and not (beside & set(target)) - _ANNOTATIONS and not {"$ref", "$id", "$defs"} & set(target):
+            if (
+                isinstance(target, dict)
+                and beside <= _SIDE_BY_SIDE
+                and not (beside & set(target)) - _ANNOTATIONS
+                and not {"$ref", "$id", "$defs"} & set(target)
+            ):
                 out.update((k, v) for k, v in target.items() if k not in beside)
             else:
                 out[key] = value
         else:
             out[key] = inline_refs(value, root, seen)
     return out
+
+
+def _pointer(root: dict[str, Any], ref: str) -> Any:
+    """What a local reference such as '#/$defs/id' points to, or None if it points nowhere."""
+    target: Any = root
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(target, dict) or part not in target:
+            return None
+        target = target[part]
+    return target
 
 
 def schema_problems(doc: Document, schema_name: str) -> list[Problem]:

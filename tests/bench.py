@@ -54,8 +54,10 @@ PY = sys.executable
 ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "NO_MKDOCS_2_WARNING": "1"}
 """Builds run as a user's do: Python keeps compiled modules (recompiling builder/ on every run costs 30 ms)."""
 FACTORS = (1, 5, 10)
-RUNS = 3
+RUNS = 5
 """Repeats of each short timing; the fastest counts, because noise from other work only ever adds time."""
+PDF_RUNS = 2
+"""The PDF stage takes about a minute a run, so fewer repeats (a shared machine's speed can drift 10-20% in minutes)."""
 FAMILY_PAGE = "families/primary/"
 COMPRESSED = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
 """Types a static host (GitHub Pages, Netlify, nginx with gzip on) sends compressed."""
@@ -137,8 +139,11 @@ class Run:
     peak_mb: float = 0.0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (PDF workers included), in MB."""
+def tree_memory_mb(pid: int) -> float:
+    """Memory of a process and all its descendants (PDF workers included), in MB.
+
+    Proportional set size: a page that forked workers share with the build counts once, not once per process.
+    """
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -149,13 +154,14 @@ def tree_rss_mb(pid: int) -> float:
     grown = {pid}
     while grown != tree:
         tree, grown = grown, grown | {child for child, parent in parents.items() if parent in grown}
-    total = 0
+    kilobytes = 0
     for member in tree:
         try:
-            total += int(Path(f"/proc/{member}/statm").read_text().split()[1])
+            rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+            kilobytes += int(rollup.split("\nPss:", 1)[1].split()[0])
         except (OSError, ValueError, IndexError):
             continue
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return kilobytes / 1024
 
 
 @contextmanager
@@ -165,7 +171,7 @@ def peak_memory(pid: int) -> Iterator[list[float]]:
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], tree_rss_mb(pid))
+            peak[0] = max(peak[0], tree_memory_mb(pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -230,7 +236,7 @@ def measure_builds(projects: dict[int, Path], work: Path) -> dict[str, float]:
     """Site builds at every scale, and the overhead over plain MkDocs at 1x (runs interleaved so noise hits both)."""
     plain_config = plain_mkdocs_project(projects[1])
     ours, plain = [], []
-    for _ in range(2 * RUNS):
+    for _ in range(RUNS):
         ours.append(oap_build(projects[1], work / "site-1x"))
         plain.append(mkdocs_build(projects[1], work / "plain-1x", plain_config.name))
     one, bare = fastest(ours), fastest(plain)
@@ -246,29 +252,32 @@ def measure_builds(projects: dict[int, Path], work: Path) -> dict[str, float]:
 
 
 def measure_rebuild(project: Path, work: Path) -> dict[str, float]:
-    """`mkdocs serve`: time from saving one YAML file until the server has rebuilt, against a full build."""
-    full = fastest([mkdocs_build(project, work / "full-1x") for _ in range(RUNS)])
+    """`mkdocs serve`: time from saving one YAML file until the server has rebuilt, against a full site build."""
     port = free_port()
     server = subprocess.Popen([PY, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project, env=ENV,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     log: queue.Queue[str] = queue.Queue()
     threading.Thread(target=pump, args=(server, log), daemon=True).start()
+    edit = project / "standards" / "cognition-and-learning" / "primary.yaml"
+    original = edit.read_text(encoding="utf-8")
     try:
         base = wait_for_line(log, "Serving on").rsplit(" ", 1)[-1].strip()  # the site_url's path is kept
-        times = []
-        for i in range(RUNS):
-            edit = project / "standards" / "cognition-and-learning" / "primary.yaml"
-            data = yaml.load(edit.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        times, builds = [], []
+        for i in range(RUNS):  # a full build, then a save and the rebuild: interleaved, as for the overhead
+            builds.append(mkdocs_build(project, work / "full-1x"))
+            data = yaml.load(original, Loader=yaml.CSafeLoader)
             data["standards"][0]["title"] = marker = f"Bench edit {i}"
             start = time.perf_counter()
             edit.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
             wait_for_line(log, "Reloading browsers")
             times.append(time.perf_counter() - start)
-            page = fetch(f"{base}standards/cognition-and-learning/primary/")
-            assert marker in page, "the served page does not show the edit: the rebuild was not detected"
+            if marker not in fetch(f"{base}standards/cognition-and-learning/primary/"):
+                raise RuntimeError("the served page does not show the edit: the rebuild was not the one measured")
     finally:
         server.terminate()
         server.wait(timeout=30)
+        edit.write_text(original, encoding="utf-8")
+    full = fastest(builds)
     return {"rebuild_s": min(times), "full_mkdocs_build_1x_s": full.seconds, "rebuild": min(times) / full.seconds}
 
 
@@ -370,9 +379,12 @@ def measure_pdf(project: Path, work: Path) -> dict[str, float]:
 
     edition, corpus, _ = load(project, None)
     weasyprint_alone([pdf.PrintDocument("warm-up", "warm-up", "<p>warm-up</p>", b"")], work / "warm-up")  # fonts, imports
-    every = timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-all", workers=os.cpu_count() or 1))
-    one = timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-one", workers=1))
-    raw = timed(partial(weasyprint_alone, pdf.print_documents(corpus, edition), work / "pdf-raw"))
+    everies, ones, raws = [], [], []
+    for _ in range(PDF_RUNS):  # interleaved, so that a slow spell of the machine does not fall on one side only
+        everies.append(timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-all", workers=os.cpu_count() or 1)))
+        ones.append(timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-one", workers=1)))
+        raws.append(timed(partial(weasyprint_alone, pdf.print_documents(corpus, edition), work / "pdf-raw")))
+    every, one, raw = fastest(everies), fastest(ones), fastest(raws)
     pages = 0
     for path in (work / "pdf-all").glob("*.pdf"):
         with pikepdf.open(path) as document:
@@ -467,9 +479,9 @@ def report(figures: dict[str, float]) -> str:
     for key, value in figures.items():
         op, limit = TARGETS.get(key, ("", None))
         verdict = "" if limit is None else f"{op} {limit:g}  {'MISSED' if key in misses else 'ok'}"
-        lines.append(f"{key:32} {value:>10.2f}  {verdict}")
+        lines.append(f"{key:32} {value:>10.{3 if value < 10 else 1}f}  {verdict}")
     lines += [f"{key:32} {'-':>10}  not measured" for key in misses if key not in figures]
-    lines.append("bench: " + " ".join(f"{key}={value:.2f}" for key, value in figures.items()))
+    lines.append("bench: " + " ".join(f"{key}={value:.{3 if value < 10 else 1}f}" for key, value in figures.items()))
     return "\n".join(lines)
 
 
