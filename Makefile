@@ -1,15 +1,24 @@
 # Quick start: `make build` (site and PDFs into site/) and `make test` (every check).
-# Each installs what it needs first: Debian packages, a .venv/ from the hashed lock, npm assets.
-VENV  := .venv
-STAMP := $(VENV)/.installed-stamp
+# Each installs what it needs first: Debian packages, a virtual environment from the hashed lock, npm assets.
+#   PYTHON=/path/to/python3.x make build   use another interpreter (3.11.2 to 3.13; default: python3 on PATH)
+PYTHON ?= python3
+VENV   ?= .venv
+STAMP  := $(VENV)/.installed-stamp
+export PYTHON VENV
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build preview serve check test lint bench setup clean
+# The stamp holds the Python version the environment was made with: another interpreter means installing again.
+PY_WANT := $(shell $(PYTHON) -c 'import sys; print(sys.executable, sys.version.split()[0])' 2>/dev/null)
+ifneq ($(PY_WANT),$(shell cat $(STAMP) 2>/dev/null))
+.PHONY: $(STAMP)
+endif
 
-$(STAMP): requirements.lock pyproject.toml scripts/python-env.sh
+.PHONY: build preview serve check test lint bench setup clean lock
+
+$(STAMP): requirements.lock pyproject.toml scripts/python-env.sh scripts/check-install.py
 	bash scripts/system-packages.sh
 	bash scripts/python-env.sh
-	touch $(STAMP)
+	echo "$(PY_WANT)" > $(STAMP)
 
 setup: $(STAMP)
 
@@ -43,6 +52,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench
+
+lock:
+	bash scripts/lock.sh
 
 clean:
 	rm -rf site .pytest_cache .mypy_cache .ruff_cache

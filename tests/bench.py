@@ -348,7 +348,7 @@ def measure_family_page(site: Path, standards: int) -> dict[str, float]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=os.environ.get("OAP_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
             page = browser.new_context().new_page()  # a new context: nothing cached
             page.goto(f"http://127.0.0.1:{server.server_port}/{FAMILY_PAGE}", wait_until="networkidle")
             settled = -1

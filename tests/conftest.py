@@ -81,8 +81,8 @@ def national_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # -- a real browser on the built site (tests/test_browser.py; anyone may use these) ----------------------------------
-CHROMIUM = "/usr/bin/chromium"
-"""Debian's Chromium; never `playwright install`."""
+CHROMIUM = os.environ.get("OAP_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium (never `playwright install`); OAP_CHROMIUM names another, e.g. Ubuntu's /snap/bin/chromium."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
