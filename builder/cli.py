@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import OapError
+from .model import Corpus
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,13 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _warn_overdue(corpus: object) -> None:
+def _warn_overdue(corpus: Corpus) -> None:
+    """Standards past their review date and facts past theirs: warnings, not errors (as of build_date())."""
+    from .prose import overdue_facts
     from .render import build_date
 
     today = build_date()
-    for s in getattr(corpus, "standards", ()):
+    for s in corpus.standards:
         if s.review_due < today:
             print(f"warning: {s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}", file=sys.stderr)
+    for line in overdue_facts(corpus.vocab.facts, today):
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _check(root: Path, council: Path | None) -> int:

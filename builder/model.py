@@ -86,6 +86,8 @@ class FundingStream:
     paid_to_setting: bool = False
     amounts: tuple[Amount, ...] = ()
     notes: str = ""
+    facts: tuple[str, ...] = ()
+    """Ids of the facts that are this stream's amounts."""
 
     @property
     def current(self) -> bool:
@@ -101,6 +103,12 @@ class LegalBasis:
     statutory: bool
     description: str
     url: str = ""
+    status: str = "in-force"
+    """in-force, proposed or withdrawn; only in-force entries may be a standard's legal basis."""
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == "in-force"
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,45 @@ class Term:
     term: str
     meaning: str
     expansion: str = ""
+    status: str = "current"
+    """proposed for a term that exists only as a proposal, not the law today."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """An amount, rate, date or timescale, kept once; prose cites it as {fact:ID}."""
+
+    id: str
+    value: str
+    description: str
+    applies: str
+    review_by: dt.date
+    source: str
+    url: str = ""
+    where: str = field(default="", compare=False)
+    """File and line the fact was read from, e.g. standards/vocabularies/facts.yaml:12."""
+
+
+@dataclass(frozen=True)
+class LawPoint:
+    text: str
+    legal_basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LawToday:
+    """The law today for one phase, in a few points, for the families' pages."""
+
+    phase: str
+    points: tuple[LawPoint, ...]
+
+
+@dataclass(frozen=True)
+class WhatMayChange:
+    """A proposal that may change a standard: shown apart, marked as not the law today."""
+
+    text: str
+    proposals: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -135,6 +182,14 @@ class Vocabularies:
     legal_bases: dict[str, LegalBasis]
     evidence: dict[str, Evidence]
     glossary: dict[str, Term]
+    facts: dict[str, Fact] = field(default_factory=dict)
+    law_today: dict[str, LawToday] = field(default_factory=dict)
+    """By phase id."""
+
+    def proposal(self, ident: str) -> LegalBasis | FundingStream | None:
+        """The proposed legal basis or funding stream with this id, if there is one."""
+        entry = self.legal_bases.get(ident) or self.funding_streams.get(ident)
+        return entry if entry is not None and entry.status == "proposed" else None
 
 
 @dataclass(frozen=True)
@@ -159,6 +214,7 @@ class Standard:
     access_route: str = ""
     evidence: tuple[str, ...] = ()
     search_words: tuple[str, ...] = ()
+    what_may_change: WhatMayChange | None = None
     source: str = field(default="", compare=False)
     """File and line the standard was read from, e.g. standards/x/primary.yaml:12."""
     local: bool = False
@@ -180,6 +236,10 @@ class Corpus:
         return {s.id: s for s in self.standards}
 
 
+_NESTED: dict[str, type] = {"amounts": Amount, "points": LawPoint}
+"""List fields whose items are mappings, and the dataclass each item becomes."""
+
+
 def build(cls: type[T], data: dict[str, Any], **extra: Any) -> T:
     """Make a frozen dataclass from validated YAML data: lists become tuples, dates become dates."""
     values: dict[str, Any] = {}
@@ -189,8 +249,10 @@ def build(cls: type[T], data: dict[str, Any], **extra: Any) -> T:
         elif f.name in data:
             value = data[f.name]
             if isinstance(value, list):
-                value = tuple(build(Amount, v) if f.name == "amounts" else v for v in value)
-            elif f.name in ("last_reviewed", "review_due"):
+                value = tuple(build(_NESTED[f.name], v) if f.name in _NESTED else v for v in value)
+            elif f.name == "what_may_change":
+                value = build(WhatMayChange, value)
+            elif f.name in ("last_reviewed", "review_due", "review_by"):
                 value = dt.date.fromisoformat(value)
             values[f.name] = value
     return cls(**values)

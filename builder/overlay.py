@@ -499,7 +499,8 @@ def _funding_bands(doc: Document, vocab: model.Vocabularies, problems: list[Prob
             problems.append(
                 doc.problem(
                     at,
-                    f"'{ref}' is a proposed funding stream, not current law, and cannot pay a local band (current streams: {', '.join(current)})",
+                    f"'{ref}' is a {streams[ref].status} funding stream, {'not current law' if streams[ref].status == 'proposed' else 'no longer paid'}, "
+                    f"and cannot pay a local band (current streams: {', '.join(current)})",
                 )
             )
         out.append(model.build(FundingBand, data))

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,11 +27,11 @@ from urllib.request import url2pathname
 
 import jinja2
 import weasyprint
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import __version__
-from .model import Corpus, Term
+from . import __version__, prose
+from .model import Corpus, Fact, Term
 from .render import Edition, long_date
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -142,11 +142,24 @@ def lower_first(value: str) -> str:
     return value
 
 
-def print_environment() -> jinja2.Environment:
-    """The print templates' environment: HTML out, autoescape on, strict undefined, no Markdown finalize."""
+def html_fact(fact: Fact) -> str:
+    """A fact in print: its value and, in brackets, the period it applies to, as escaped text."""
+    return str(escape(prose.fact_text(fact)))
+
+
+def print_environment(facts: Mapping[str, Fact] | None = None) -> jinja2.Environment:
+    """The print templates' environment: HTML out, autoescape on, strict undefined; finalize fills in facts."""
+    known = dict(facts or {})
+
+    def finalize(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, Markup) and "{fact:" in value:
+            return Markup(prose.resolve(value, known, html_fact, lambda text: str(escape(text))))
+        return value
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("builder", "templates"),
         autoescape=True,
+        finalize=finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -232,7 +245,7 @@ class PrintBuilder:
         self.corpus = corpus
         self.vocab = corpus.vocab
         self.edition = edition
-        self.env = print_environment()
+        self.env = print_environment(self.vocab.facts)
         tier_order = {t: i for i, t in enumerate(self.vocab.tiers)}
         generated = timestamp(edition)
         self.env.globals.update(
@@ -240,6 +253,8 @@ class PrintBuilder:
             corpus=corpus,
             edition=edition,
             names=self.names,
+            proposal_names=self.proposal_names,
+            cite=lambda ident: html_fact(self.vocab.facts[ident]),
             payers=self.payers,
             generated=generated,
             generated_date=dt.date.fromisoformat(generated[:10]),
@@ -252,6 +267,10 @@ class PrintBuilder:
         """The display names of vocabulary entries, in the order the standard gives them."""
         table = getattr(self.vocab, kind)
         return [table[i].name for i in idents]
+
+    def proposal_names(self, idents: Iterable[str]) -> list[str]:
+        """The names of proposed legal bases or funding streams, in the order given."""
+        return [p.name for i in idents if (p := self.vocab.proposal(i))]
 
     def payers(self, idents: Iterable[str]) -> list[tuple[str, list[str]]]:
         """Funding streams grouped by who holds them, for saying in words who pays: [(holder, [stream names])]."""

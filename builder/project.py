@@ -22,8 +22,14 @@ VOCABULARIES: dict[str, type] = {
     "legal_bases": model.LegalBasis,
     "evidence": model.Evidence,
     "glossary": model.Term,
+    "facts": model.Fact,
+    "law_today": model.LawToday,
 }
 """Each vocabulary's top-level key and the dataclass its entries become."""
+OPTIONAL = {"facts", "law_today"}
+"""Vocabularies a project may leave out (a project with no facts cites none)."""
+KEYS = {"law_today": "phase"}
+"""The field that identifies an entry, where it is not `id`: the law today has one entry per phase."""
 RESERVED = {"schema", "vocabularies"}
 """Folders under standards/ that hold no standards."""
 
@@ -108,15 +114,18 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
     docs: dict[str, Document] = {}
     tables: dict[str, dict[str, Any]] = {}
     start = len(problems)
+    broken = False  # a file that did not load: its vocabulary, perhaps an optional one, is unknown
     for path in sorted(folder.glob("*.y*ml")):
         rel = _rel(path, root)
         doc, errs = load_yaml(path, rel)
         problems.extend(errs)
         if doc is None:
+            broken = True
             continue
         schema_errs = schema_problems(doc, "vocabulary-file.schema.json")
         problems.extend(schema_errs)
         if schema_errs:
+            broken = True
             continue
         ((kind, entries),) = doc.data.items()
         if kind in docs:
@@ -124,20 +133,22 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
             continue
         docs[kind] = doc
         table: dict[str, Any] = {}
+        key = KEYS.get(kind, "id")
         for i, entry in enumerate(entries):
-            if entry["id"] in table:
-                problems.append(doc.problem((kind, i, "id"), f"duplicate id '{entry['id']}' in {kind} (each id once)"))
-            table[entry["id"]] = model.build(VOCABULARIES[kind], entry)
+            if entry[key] in table:
+                problems.append(doc.problem((kind, i, key), f"duplicate {key} '{entry[key]}' in {kind} (each {key} once)"))
+            extra = {"where": f"{rel}:{doc.where((kind, i))[0]}"} if kind == "facts" else {}
+            table[entry[key]] = model.build(VOCABULARIES[kind], entry, **extra)
         tables[kind] = table
     for kind in VOCABULARIES:
-        if kind not in tables and not any(p.path.startswith(_rel(folder, root)) for p in problems[start:]):
+        if kind not in tables and kind not in OPTIONAL and not any(p.path.startswith(_rel(folder, root)) for p in problems[start:]):
             problems.append(
                 Problem(
                     _rel(folder, root),
                     message=f"missing vocabulary '{kind}' (expected a file such as {kind.replace('_', '-')}.yaml with a top-level '{kind}' list)",
                 )
             )
-    if len(tables) != len(VOCABULARIES):
+    if broken or set(VOCABULARIES) - OPTIONAL - set(tables):
         return None, docs
     return model.Vocabularies(**tables), docs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -14,8 +15,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from . import __version__, acronyms, search_words
-from .model import Corpus, Standard
+from . import __version__, acronyms, prose, search_words
+from .model import Corpus, Fact, Standard
 from .validate import schema
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
@@ -35,6 +36,25 @@ def md_escape(value: Any) -> Markup:
         return Markup("")
     html = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Markup(_MD_SPECIAL.sub(r"\\\1", html))
+
+
+def md_fact(fact: Fact) -> str:
+    """A fact on a web page: its value, linked to its source when it has a web address, then its period in brackets.
+
+    Only the value is the link: the period often names a law ('SEND Regulations 2014'), and families' pages link
+    acronyms to the glossary everywhere but inside links.
+    """
+    value, period = md_escape(fact.value), md_escape(f" ({fact.applies})")
+    if fact.url and str(safe_url(fact.url)) != "#":
+        return f"[{value}]({safe_url(fact.url)}){period}"
+    return f"{value}{period}"
+
+
+def md_prose(value: Any, facts: Mapping[str, Fact]) -> Markup:
+    """md_escape, with each {fact:ID} filled in (builder.prose.resolve): the web pages' finalize."""
+    if isinstance(value, str) and not isinstance(value, Markup) and "{fact:" in value:
+        return Markup(prose.resolve(value, facts, md_fact, lambda text: str(md_escape(text))))
+    return md_escape(value)
 
 
 def build_date() -> dt.date:
@@ -71,6 +91,11 @@ def code(value: str) -> Markup:
     return Markup(f"`{value}`")
 
 
+def placeholder(ident: str) -> Markup:
+    """How prose cites a fact, shown as code for authors: `{fact:ID}` (never filled in: Markup passes finalize as is)."""
+    return Markup(f"`{{fact:{raw_id(ident)}}}`")
+
+
 def long_date(value: dt.date) -> str:
     """1 November 2026 (GOV.UK date style)."""
     return f"{value.day} {value:%B %Y}"
@@ -102,12 +127,17 @@ class Site:
     warnings: list[str] = field(default_factory=list)
 
 
-def environment() -> jinja2.Environment:
-    """The one Jinja environment: autoescape on, Markdown-escaping finalize, strict undefined."""
+def environment(facts: Mapping[str, Fact] | None = None) -> jinja2.Environment:
+    """The one Jinja environment: autoescape on, a finalize that Markdown-escapes and fills in facts, strict undefined."""
+    known = dict(facts or {})
+
+    def finalize(value: Any) -> Markup:
+        return md_prose(value, known)
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("builder", "templates"),
         autoescape=True,
-        finalize=md_escape,
+        finalize=finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -117,6 +147,7 @@ def environment() -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.filters["url"] = safe_url
     env.filters["code"] = code
+    env.filters["placeholder"] = placeholder
     env.filters["html_text"] = html_text
     env.tests["contains"] = lambda seq, item: item in seq
     return cache_compiled(env)
@@ -164,13 +195,16 @@ class Renderer:
         self.edition = edition
         self.downloads = downloads or {}
         self.today = today or build_date()
-        self.env = environment()
+        self.env = environment(self.vocab.facts)
         self.env.globals.update(
             v=self.vocab,
             corpus=corpus,
             edition=edition,
             ref=self.ref,
             refs=self.refs,
+            proposal_names=self.proposal_names,
+            cite=lambda ident: md_prose(f"{{fact:{ident}}}", self.vocab.facts),
+            law_names=self.law_names,
             cell_url=self.cell_url,
             standard_url=self.standard_url,
             download=self.download,
@@ -210,6 +244,14 @@ class Renderer:
     def refs(self, kind: str, idents: Iterable[str]) -> Markup:
         return Markup(", ").join(self.ref(kind, i) for i in idents)
 
+    def proposal_names(self, idents: Iterable[str]) -> list[str]:
+        """The names of proposed legal bases or funding streams, in the order given."""
+        return [p.name for i in idents if (p := self.vocab.proposal(i))]
+
+    def law_names(self, idents: Iterable[str]) -> str:
+        """Legal bases by their plain names, e.g. 'Asking for an EHC needs assessment; Best endeavours'."""
+        return "; ".join(self.vocab.legal_bases[i].name for i in idents)
+
     def cell_url(self, area: str, phase: str) -> Markup:
         return Markup(f"/standards/{raw_id(area)}/{raw_id(phase)}.md")
 
@@ -238,9 +280,9 @@ class Renderer:
         pages["families/who-to-talk-to.md"] = self.page("families-talk.md.j2")
         pages["families/if-support-is-not-happening.md"] = self.page("families-escalate.md.j2")
         pages["councils/index.md"] = self.page("councils.md.j2", council_fields=_council_fields())
-        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "evidence", "glossary", "data", "downloads"):
+        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
             pages[f"{name}.md"] = self.page(f"{name}.md.j2")
-        pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields())
+        pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields(), proposal_phrases=prose.PROPOSAL_PHRASES)
         for area in v.areas.values():
             pages[f"standards/{area.id}/index.md"] = self.page("area.md.j2", area=area)
             for phase in v.phases.values():
@@ -264,7 +306,7 @@ class Renderer:
             f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
             for s in self.corpus.standards
             if s.review_due < self.today
-        ]
+        ] + prose.overdue_facts(v.facts, self.today)
         return site
 
     def nav(self) -> list[Any]:
@@ -305,6 +347,7 @@ class Renderer:
                     {"Need types": "need-types.md"},
                     {"Tiers and settings": "tiers.md"},
                     {"The law and guidance": "law.md"},
+                    {"Facts and figures": "facts.md"},
                     {"Evidence": "evidence.md"},
                     {"Glossary": "glossary.md"},
                     {"Downloads (PDF)": "downloads.md"},
@@ -341,6 +384,11 @@ def _schema_fields() -> list[dict[str, Any]]:
     return rows
 
 
+def standard_facts(s: Standard) -> set[str]:
+    """The ids of the facts a standard cites anywhere in its text."""
+    return {i for _, text in prose.strings(dataclasses.asdict(s)) for i in prose.fact_ids(text)}
+
+
 def standards_json(corpus: Corpus, edition: Edition) -> bytes:
     """The open-data export: every standard with the YAML field names; references as objects with id and name."""
     v = corpus.vocab
@@ -348,8 +396,12 @@ def standards_json(corpus: Corpus, edition: Edition) -> bytes:
     def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
         return [{"id": i, "name": table[i].name, **{k: getattr(table[i], k) for k in extra}} for i in ids]
 
+    def text(value: str) -> str:
+        return prose.plain_text(value, v.facts)
+
     items = []
     for s in corpus.standards:
+        change = s.what_may_change
         items.append(
             {
                 "id": s.id,
@@ -359,15 +411,22 @@ def standards_json(corpus: Corpus, edition: Edition) -> bytes:
                 "tier": s.tier,
                 "settings": list(s.settings),
                 "need_types": list(s.need_types),
-                "summary": s.summary,
-                "for_families": s.for_families,
-                "signs": list(s.signs),
-                "adjustments": list(s.adjustments),
+                "summary": text(s.summary),
+                "for_families": text(s.for_families),
+                "signs": [text(t) for t in s.signs],
+                "adjustments": [text(t) for t in s.adjustments],
                 "who_provides": named(v.providers, s.who_provides, "group"),
                 "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
-                "funding_note": s.funding_note or None,
-                "access_route": s.access_route or None,
-                "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory"),
+                "funding_note": text(s.funding_note) or None,
+                "access_route": text(s.access_route) or None,
+                "what_may_change": {
+                    "text": text(change.text),
+                    "proposals": [{"id": i, "name": p.name, "status": p.status} for i in change.proposals if (p := v.proposal(i))],
+                }
+                if change
+                else None,
+                "facts": sorted(standard_facts(s)),
+                "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory", "status"),
                 "evidence": named(v.evidence, s.evidence, "publisher", "year"),
                 "search_words": list(s.search_words),
                 "last_reviewed": s.last_reviewed.isoformat(),
@@ -392,5 +451,17 @@ def standards_json(corpus: Corpus, edition: Edition) -> bytes:
         "schema": "standards-file.schema.json",
         "count": len(items),
         "standards": items,
+        "facts": [
+            {
+                "id": f.id,
+                "value": f.value,
+                "applies": f.applies,
+                "description": f.description,
+                "source": f.source,
+                "url": f.url or None,
+                "review_by": f.review_by.isoformat(),
+            }
+            for f in v.facts.values()
+        ],
     }
     return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()

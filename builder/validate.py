@@ -13,9 +13,10 @@ import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT202012
 
+from . import prose
 from .errors import Problem
-from .load import Document
-from .model import Vocabularies
+from .load import Document, Path_
+from .model import Fact, Vocabularies
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "standards" / "schema"
 
@@ -207,6 +208,8 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
         yield doc.problem(
             path, f"a vocabulary file holds exactly one list (found keys: {found}; allowed: {', '.join(sorted(rule['properties']))})"
         )
+    elif kind == "maxItems":
+        yield doc.problem(path, f"has {len(value)} items (at most {spec})")
     elif kind in ("minimum", "maximum"):
         yield doc.problem(path, f"{value} is out of range ({kind} {spec})")
     else:  # pragma: no cover - every keyword our schemas use is handled above
@@ -215,6 +218,10 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
 
 def _known(kind: str, ids: Iterable[str]) -> str:
     return f"(known {kind}: {', '.join(ids)})"
+
+
+def _known_facts(facts: Mapping[str, Fact]) -> str:
+    return _known("facts", facts) if facts else "(known facts: none)"
 
 
 def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> list[Problem]:
@@ -234,7 +241,100 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
                             ("funding_streams", i, "settings", j), f"unknown setting '{setting}' {_known('settings', vocab.settings)}"
                         )
                     )
+        for i, stream in enumerate(vocab.funding_streams.values()):
+            for j, ref in enumerate(stream.facts):
+                if ref not in vocab.facts:
+                    problems.append(fs_doc.problem(("funding_streams", i, "facts", j), f"unknown fact '{ref}' {_known_facts(vocab.facts)}"))
+    lt_doc = docs.get("law_today")
+    if lt_doc:
+        for i, entry in enumerate(lt_doc.data["law_today"]):
+            for j, point in enumerate(entry["points"]):
+                for k, ref in enumerate(point["legal_basis"]):
+                    basis = vocab.legal_bases.get(ref)
+                    at = ("law_today", i, "points", j, "legal_basis", k)
+                    if basis is None:
+                        problems.append(lt_doc.problem(at, f"unknown legal basis '{ref}' {_known('legal bases', vocab.legal_bases)}"))
+                    elif not basis.in_force:
+                        problems.append(
+                            lt_doc.problem(
+                                at,
+                                f"'{ref}' is a {basis.status} legal basis, not the law today, and cannot support a point of the law today",
+                            )
+                        )
+    for kind, doc in docs.items():
+        problems.extend(vocabulary_prose_problems(kind, doc, vocab.facts))
     return problems
+
+
+def vocabulary_prose_problems(kind: str, doc: Document, facts: Mapping[str, Fact]) -> list[Problem]:
+    """Placeholders, money figures and proposal phrases in one vocabulary's text (see builder/prose.py)."""
+    out: list[Problem] = []
+    for i, entry in enumerate(doc.data[kind]):
+        at: Path_ = (kind, i)
+        if kind == "facts":  # the one place figures are typed; a fact never cites another fact
+            for path, text in prose.strings(entry, at):
+                for found in [*(f"{{fact:{f}}}" for f in prose.fact_ids(text)), *prose.malformed_placeholders(text)]:
+                    out.append(doc.problem(path, f"a fact cannot cite another fact: '{found}' (write the text out)"))
+            out.extend(prose_problems(doc, at, entry, facts, money=False, placeholders=False, dates=False))
+            continue
+        proposed = entry.get("status") == "proposed"
+        out.extend(prose_problems(doc, at, entry, facts, dates=kind == "law_today", phrases=not proposed, where="vocabulary"))
+    return out
+
+
+def prose_problems(
+    doc: Document,
+    at: Path_,
+    value: Any,
+    facts: Mapping[str, Fact],
+    *,
+    placeholders: bool = True,
+    money: bool = True,
+    dates: bool = True,
+    phrases: bool = True,
+    where: str = "standard",
+) -> list[Problem]:
+    """Every text inside value checked: placeholders name known facts, no typed money or dates, no proposal phrases."""
+    out: list[Problem] = []
+    for path, text in prose.strings(value, at):
+        if placeholders:
+            for ident in prose.fact_ids(text):
+                if ident not in facts:
+                    out.append(doc.problem(path, f"unknown fact '{ident}' {_known_facts(facts)}"))
+            for loose in prose.malformed_placeholders(text):
+                out.append(
+                    doc.problem(path, f"'{loose}' is not a fact placeholder (write {{fact:ID}}, e.g. {{fact:{prose.EXAMPLE_FACT}}})")
+                )
+        typed = [("money figure", f) for f in prose.money(text)] if money else []
+        typed += [("date", d) for d in prose.dates(text)] if dates else []
+        for noun, figure in typed:
+            out.append(doc.problem(path, f"{noun} typed into prose: '{figure}' ({_use_a_fact(figure, facts, noun)})"))
+        if phrases:
+            for phrase in prose.proposal_phrases(text):
+                hint = (
+                    "mention a proposal only in what_may_change, linked to a proposed legal basis or funding stream"
+                    if where == "standard"
+                    else "only an entry whose status is proposed may name it"
+                )
+                out.append(doc.problem(path, f"'{phrase}' is a proposal, not the law today ({hint})"))
+    return out
+
+
+def _use_a_fact(figure: str, facts: Mapping[str, Fact], noun: str) -> str:
+    """Which fact to cite instead of a typed figure: those whose value has it, else how to add one."""
+    having = prose.facts_with(figure, facts)
+    if having:
+        return "use a fact: " + " or ".join(f"{{fact:{f}}}" for f in having)
+    example = prose.EXAMPLE_DATE_FACT if noun == "date" else prose.EXAMPLE_FACT
+    return f"put it in standards/vocabularies/facts.yaml and cite it as {{fact:ID}}, e.g. {{fact:{example}}}"
+
+
+def _not_in_force(ref: str, status: str) -> str:
+    if status == "proposed":
+        return (
+            f"'{ref}' is a proposed legal basis, not the law today, and cannot be a standard's legal basis (describe it in what_may_change)"
+        )
+    return f"'{ref}' is a {status} legal basis, no longer the law, and cannot be a standard's legal basis"
 
 
 def check_standard(
@@ -273,6 +373,10 @@ def check_standard(
             if ref not in table:
                 noun = {"providers": "provider", "legal bases": "legal basis", "evidence": "evidence", "settings": "setting"}[kind]
                 bad((field, j), f"unknown {noun} '{ref}' {_known(kind, table)}")
+    for j, ref in enumerate(data["legal_basis"]):
+        basis = vocab.legal_bases.get(ref)
+        if basis is not None and not basis.in_force:
+            bad(("legal_basis", j), _not_in_force(ref, basis.status))
     for j, setting in enumerate(data.get("settings", [])):
         if setting in vocab.settings and vocab.settings[setting].phase != phase:
             bad(("settings", j), f"setting '{setting}' belongs to the {vocab.settings[setting].phase} phase, not {phase}")
@@ -285,9 +389,10 @@ def check_standard(
         if stream is None:
             bad(("who_pays", j), f"unknown funding stream '{ref}' {_known('funding streams', current)}")
         elif not stream.current:
+            why = "not current law" if stream.status == "proposed" else "no longer paid"
             bad(
                 ("who_pays", j),
-                f"'{ref}' is a proposed funding stream, not current law, and cannot pay for a standard {_known('current streams', current)}",
+                f"'{ref}' is a {stream.status} funding stream, {why}, and cannot pay for a standard {_known('current streams', current)}",
             )
         elif phase not in stream.phases:
             bad(("who_pays", j), f"'{ref}' may not fund the {phase} phase (it funds: {', '.join(stream.phases)})")
@@ -316,6 +421,24 @@ def check_standard(
             )
         if groups == {"nhs"} and not holders & {"nhs", "council"}:
             bad("who_pays", "every provider is an NHS role, so an NHS or council budget must pay (e.g. icb-health, public-health-nursing)")
+
+    change = data.get("what_may_change")
+    if change is not None:
+        proposals = [i for i in (*vocab.legal_bases, *vocab.funding_streams) if vocab.proposal(i)]
+        for j, ref in enumerate(change["proposals"]):
+            entry = vocab.legal_bases.get(ref) or vocab.funding_streams.get(ref)
+            if entry is None:
+                bad(("what_may_change", "proposals", j), f"unknown proposal '{ref}' {_known('proposals', proposals)}")
+            elif entry.status != "proposed":
+                noun = "legal basis" if ref in vocab.legal_bases else "funding stream"
+                article = "an" if entry.status[0] in "aeiou" else "a"
+                bad(
+                    ("what_may_change", "proposals", j),
+                    f"'{ref}' is {article} {entry.status} {noun}, not a proposal {_known('proposals', proposals)}",
+                )
+    out.extend(prose_problems(doc, at, {k: v for k, v in data.items() if k != "what_may_change"}, vocab.facts))
+    if change is not None:
+        out.extend(prose_problems(doc, (*at, "what_may_change"), change, vocab.facts, phrases=False))
 
     reviewed, due = data["last_reviewed"], data["review_due"]
     if dt.date.fromisoformat(due) <= dt.date.fromisoformat(reviewed):

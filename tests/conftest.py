@@ -43,17 +43,31 @@ standards:
 """A valid standard whose line numbers the validation tests rely on (id on line 3, review_due on line 17)."""
 
 
+def current_streams() -> str:
+    """The real vocabulary's current funding stream ids, in order, as messages list them."""
+    with open(ROOT / "standards" / "vocabularies" / "funding-streams.yaml", encoding="utf-8") as f:
+        streams = yaml.load(f, Loader=yaml.CSafeLoader)["funding_streams"]
+    return ", ".join(s["id"] for s in streams if s["status"] == "current")
+
+
 def run_oap(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real `oap` command line in a subprocess."""
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     return subprocess.run([*OAP, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=900)
 
 
-def make_project(tmp: Path, files: dict[str, str] | None = None, *, site: bool = False) -> Path:
-    """A project folder with the real vocabularies and schemas, and only the given standards files."""
+FIXTURE_VOCABULARIES = ROOT / "tests" / "fixtures" / "vocabularies"
+"""A small frozen set of vocabularies (see its README), for messages that must not change as the real ones grow."""
+
+
+def make_project(tmp: Path, files: dict[str, str] | None = None, *, site: bool = False, vocabularies: Path | None = None) -> Path:
+    """A project folder with the real vocabularies (or the given folder's) and schemas, and only the given standards files."""
     (tmp / "standards").mkdir(parents=True, exist_ok=True)
-    for name in ("vocabularies", "schema"):
-        shutil.copytree(ROOT / "standards" / name, tmp / "standards" / name, dirs_exist_ok=True)
+    shutil.copytree(ROOT / "standards" / "schema", tmp / "standards" / "schema", dirs_exist_ok=True)
+    vocab = tmp / "standards" / "vocabularies"
+    vocab.mkdir(exist_ok=True)
+    for path in sorted((vocabularies or ROOT / "standards" / "vocabularies").glob("*.yaml")):
+        shutil.copyfile(path, vocab / path.name)
     if site:
         shutil.copy(ROOT / "mkdocs.yml", tmp / "mkdocs.yml")
         for name in ("docs", "overrides"):

@@ -22,12 +22,12 @@ import pytest
 
 from builder.load import load_yaml
 
-from .conftest import FIXTURE_STANDARD, OAP, make_project, run_oap
+from .conftest import FIXTURE_STANDARD, FIXTURE_VOCABULARIES, OAP, make_project, run_oap
 
 CASES_DIR = Path(__file__).resolve().parent / "bad_inputs"
 REGENERATE = os.environ.get("OAP_REGENERATE_EXPECTED") == "1"
 DEFAULT_TARGET = "standards/cognition-and-learning/primary.yaml"
-CASE_KEYS = {"about", "files", "council", "generate", "links", "build"}
+CASE_KEYS = {"about", "files", "council", "generate", "links", "build", "vocabularies"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Case:
     links: dict[str, str] = field(default_factory=dict)
     """Project path -> symbolic link target."""
     build: bool = False
+    fixture_vocabularies: bool = False
+    """True to start from tests/fixtures/vocabularies instead of the real vocabularies (`vocabularies: fixture`)."""
 
     @property
     def expected_file(self) -> Path:
@@ -71,6 +73,7 @@ def load_case(folder: Path) -> Case:
         generate=spec.get("generate") or {},
         links=spec.get("links") or {},
         build=bool(spec.get("build")),
+        fixture_vocabularies=spec.get("vocabularies") == "fixture",
     )
 
 
@@ -85,7 +88,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def make_case(case: Case, tmp: Path, *, site: bool = False) -> tuple[Path, list[str]]:
     """A project holding the case's files (council cases get the fixture standard as their national corpus)."""
     national = {} if case.files or case.links else {DEFAULT_TARGET: FIXTURE_STANDARD}
-    root = make_project(tmp / "project", national, site=site)
+    root = make_project(tmp / "project", national, site=site, vocabularies=FIXTURE_VOCABULARIES if case.fixture_vocabularies else None)
     for rel, name in case.files.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)

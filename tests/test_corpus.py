@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
 import pytest
 
-from builder.model import Corpus
+from builder import prose
+from builder.errors import field_path
+from builder.model import Corpus, Standard
 from builder.project import load_corpus
 
 from .conftest import ROOT
@@ -163,3 +166,118 @@ def test_search_words_cover_the_everyday_terms(corpus: Corpus) -> None:
         "diabetes",
     ):
         assert term in words, term
+
+
+# -- issue 12: the law today, not proposals; facts, not typed figures ---------------------------------------------
+def standard_texts(s: Standard, *, with_what_may_change: bool = True) -> list[tuple[str, str]]:
+    """Every text of a standard, with its field name: the prose, the title and the search words."""
+    fields = dataclasses.asdict(s)
+    if not with_what_may_change:
+        fields.pop("what_may_change")
+    return [(field_path(path), text) for path, text in prose.strings(fields) if path[0] not in ("source", "id")]
+
+
+def vocabulary_texts(corpus: Corpus, *, facts: bool = False) -> list[tuple[str, str]]:
+    """Every text of every vocabulary entry (facts.yaml, the one place figures are typed, only when asked)."""
+    out = []
+    for kind in dataclasses.fields(corpus.vocab):
+        if kind.name == "facts" and not facts:
+            continue
+        for ident, entry in getattr(corpus.vocab, kind.name).items():
+            out += [(f"{kind.name}.{ident}.{field_path(path)}", text) for path, text in prose.strings(dataclasses.asdict(entry))]
+    return out
+
+
+def test_the_assessment_test_is_never_most_complex_needs_outside_what_may_change(corpus: Corpus) -> None:
+    """EHC needs assessment: the council must assess where a child has or may have SEN (CFA 2014 s.36(8)) today."""
+    found = [
+        (s.id, name)
+        for s in corpus.standards
+        for name, text in standard_texts(s, with_what_may_change=False)
+        if re.search(r"most\s+complex\s+needs", text, re.I)
+    ]
+    assert found == []
+    proposed = {i for i in (*corpus.vocab.legal_bases, *corpus.vocab.funding_streams) if corpus.vocab.proposal(i)}
+    in_vocab = [
+        name
+        for name, text in vocabulary_texts(corpus, facts=True)
+        if re.search(r"most\s+complex\s+needs", text, re.I) and name.split(".")[1] not in proposed
+    ]
+    assert in_vocab == []
+    for s in corpus.standards:  # and never "may assess" or "cannot reasonably be met through SEN support"
+        for name, text in standard_texts(s, with_what_may_change=False):
+            assert not re.search(r"\bcouncil may (decide to )?assess\b|cannot reasonably be met through SEN support", text, re.I), (
+                s.id,
+                name,
+            )
+
+
+def test_sixteen_to_nineteen_funding_may_pay_at_every_post_16_tier(corpus: Corpus) -> None:
+    stream = corpus.vocab.funding_streams["sixteen-to-nineteen-funding"]
+    assert stream.status == "current" and "post-16" in stream.phases
+    assert set(stream.tiers) == set(corpus.vocab.tiers)
+
+
+def test_every_post_16_standard_delivered_by_college_staff_names_sixteen_to_nineteen_funding(corpus: Corpus) -> None:
+    """It is element 1 for every student: wherever the college or sixth form delivers any part, at any tier."""
+    missing = [
+        s.id
+        for s in corpus.standards
+        if s.phase == "post-16"
+        and any(corpus.vocab.providers[p].group == "setting" for p in s.who_provides)
+        and "sixteen-to-nineteen-funding" not in s.who_pays
+    ]
+    assert missing == []
+
+
+PARENT_ASKS = re.compile(r"\b(parents?|carers?|famil(y|ies))\b")
+ASKS_FOR_ASSESSMENT = re.compile(
+    r"\b(ask|asks|asking|request|requests|requesting)\b.*\bassessment|\bassessment\b.*\b(request|requested)\b", re.I
+)
+
+
+def lets_a_parent_request_an_assessment(text: str) -> bool:
+    """A sentence in which a parent, carer or family asks for an assessment."""
+    return any(PARENT_ASKS.search(s) and ASKS_FOR_ASSESSMENT.search(s) for s in re.split(r"(?<=[.;:!?])\s+", text))
+
+
+def test_the_parent_request_rule_catches_what_it_should() -> None:
+    assert lets_a_parent_request_an_assessment("A young person, or a parent, can ask the council for an EHC needs assessment.")
+    assert lets_a_parent_request_an_assessment("Your family can request an assessment.")
+    assert not lets_a_parent_request_an_assessment("The young person asks for an assessment. Parents are kept informed.")
+
+
+def test_post_16_texts_that_let_a_parent_request_an_assessment_say_when(corpus: Corpus) -> None:
+    """A young person over compulsory school age decides; a parent acts only if they lack mental capacity (MCA 2005)."""
+    texts = [(s.id, name, text) for s in corpus.standards if s.phase == "post-16" for name, text in standard_texts(s)]
+    law = corpus.vocab.law_today.get("post-16")
+    texts += [("law_today.post-16", f"points[{i}]", p.text) for i, p in enumerate(law.points if law else ())]
+    silent = [
+        (sid, name) for sid, name, text in texts if lets_a_parent_request_an_assessment(text) and not re.search(r"\bcapacity\b", text)
+    ]
+    assert silent == []
+
+
+def test_no_money_figure_or_date_is_typed_into_prose(corpus: Corpus) -> None:
+    """Amounts and dates are facts ({fact:ID}), kept once in facts.yaml, never typed into the text."""
+    typed = [(s.id, name, prose.money(text) + prose.dates(text)) for s in corpus.standards for name, text in standard_texts(s)]
+    typed += [(name, "", prose.money(text)) for name, text in vocabulary_texts(corpus)]
+    assert [t for t in typed if t[2]] == []
+    assert "£" not in "".join(text for s in corpus.standards for _, text in standard_texts(s))
+
+
+def test_every_fact_cited_exists_and_every_phase_has_the_law_today(corpus: Corpus) -> None:
+    cited = {i for s in corpus.standards for _, text in standard_texts(s) for i in prose.fact_ids(text)}
+    assert cited <= set(corpus.vocab.facts)
+    assert set(corpus.vocab.law_today) == set(corpus.vocab.phases)
+    for law in corpus.vocab.law_today.values():
+        assert 3 <= len(law.points) <= 5, law.phase
+        assert all(corpus.vocab.legal_bases[b].in_force for p in law.points for b in p.legal_basis), law.phase
+
+
+def test_no_proposed_or_withdrawn_entry_is_a_legal_basis_or_payer(corpus: Corpus) -> None:
+    for s in corpus.standards:
+        assert all(corpus.vocab.legal_bases[b].status == "in-force" for b in s.legal_basis), s.id
+        assert all(corpus.vocab.funding_streams[f].status == "current" for f in s.who_pays), s.id
+        if s.what_may_change:
+            assert all(corpus.vocab.proposal(p) for p in s.what_may_change.proposals), s.id

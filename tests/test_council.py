@@ -20,7 +20,7 @@ from builder.project import load_corpus
 from builder.render import Edition, Renderer
 from builder.validate import SCHEMA_DIR
 
-from .conftest import ROOT, make_project, run_oap
+from .conftest import ROOT, current_streams, make_project, run_oap
 
 EXAMPLE = ROOT / "examples" / "northbrook-and-fenmoor"
 COUNCIL = "Northbrook and Fenmoor Council"
@@ -360,7 +360,7 @@ local_standards:
 """A valid overlay over the one-standard fixture project; the cases below rely on its line numbers."""
 C = "c/council.yaml"
 B = overlay.BASELINE
-STREAMS = "school-core-budget, notional-sen-budget, high-needs-top-up, high-needs-central-services, high-needs-place-funding, early-years-entitlement, senif, disability-access-fund, sixteen-to-nineteen-funding, post-16-high-needs-element-2, icb-health, nhs-mental-health-support-teams, public-health-nursing, council-social-care, access-to-work"
+STREAMS = current_streams()
 ROLES = "send-team, sendiass, parent-carer-forum, local-offer, early-years-send, educational-psychology, designated-clinical-officer, social-care, preparing-for-adulthood, other"
 
 
@@ -477,9 +477,9 @@ CASES: dict[str, tuple[str, list[str]]] = {
         [f"{C}:22:21: funding_bands[0].funding_stream: unknown funding stream 'element-9' (known funding streams: {STREAMS})"],
     ),
     "a proposed funding stream": (
-        edited(("funding_stream: high-needs-top-up", "funding_stream: inclusive-mainstream-fund")),
+        edited(("funding_stream: high-needs-top-up", "funding_stream: experts-at-hand")),
         [
-            f"{C}:22:21: funding_bands[0].funding_stream: 'inclusive-mainstream-fund' is a proposed funding stream, not current law, and cannot pay a local band (current streams: {STREAMS})"
+            f"{C}:22:21: funding_bands[0].funding_stream: 'experts-at-hand' is a proposed funding stream, not current law, and cannot pay a local band (current streams: {STREAMS})"
         ],
     ),
     "a local id without the slug": (

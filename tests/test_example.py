@@ -24,3 +24,15 @@ def test_every_file_starts_with_its_schema_line(path: Path) -> None:
     first = path.read_text(encoding="utf-8").splitlines()[0]
     schema = "vocabulary-file" if path.parent.name == "vocabularies" else "standards-file"
     assert first == f"# yaml-language-server: $schema=../schema/{schema}.schema.json"
+
+
+def test_commented_example_passes_every_rule(tmp_path: Path) -> None:
+    """Not just the schema: its facts, its what_may_change proposal and its payers check against the real vocabularies."""
+    from builder.project import load_corpus
+
+    from .conftest import make_project
+
+    text = (ROOT / "standards/_example/example.yaml").read_text(encoding="utf-8")
+    corpus = load_corpus(make_project(tmp_path / "project", {"standards/cognition-and-learning/primary.yaml": text}))
+    (standard,) = corpus.standards
+    assert "{fact:" in standard.funding_note and standard.what_may_change is not None

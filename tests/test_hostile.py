@@ -30,7 +30,7 @@ import yaml
 from builder import pdf as pdf_module
 from builder.load import load_yaml
 
-from .conftest import make_project, run_oap, site_path
+from .conftest import ROOT, make_project, run_oap, site_path
 
 PWNED = "window.__pwned=1"
 """What every payload would run: the browser test checks the flag stays unset."""
@@ -47,10 +47,13 @@ VOCAB_TEXT = {
     "legal_bases": ("name", "citation", "description"),
     "evidence": ("name", "publisher", "description"),
     "glossary": ("term", "meaning", "expansion"),
+    "facts": ("value", "applies", "description", "source"),
+    "law_today": ("text",),
 }
 """The text fields of each vocabulary's entries (ids, codes, enums, URLs and numbers are checked by the schema)."""
 VOCAB_SHOWN = [f"{kind}.{name}" for kind, fields in VOCAB_TEXT.items() for name in fields[:2]]
-"""Vocabulary fields every edition shows somewhere (the name and its explanation); the others may not be shown."""
+"""Vocabulary fields every edition shows somewhere (the name and its explanation, a fact's value and period, the law
+today's points); the others may not be shown."""
 COUNCIL_NAME = "Testshire & Hostile [link](javascript:window.__pwned=1) {: onclick=window.__pwned=1 } *x*"
 """The council schema refuses < > \" ` and \\ in the name (it goes into the page header); everything else is tried."""
 COUNCIL_MARKDOWN = ("note", "service.description", "band.description", "contact.description")
@@ -77,8 +80,13 @@ BLOCK = f'\n<div onmouseover="{PWNED}">block</div>\n\n{{: onclick="{PWNED}" }}\n
 """Payloads on lines of their own, where Markdown would treat them as blocks, code or link definitions."""
 
 
-def hostile_standard() -> dict[str, Any]:
-    """A targeted-plus standard (so access_route shows) with a payload in every text field."""
+def hostile_standard(*, fact: str | None = None, proposal: str | None = None) -> dict[str, Any]:
+    """A targeted-plus standard (so access_route shows) with a payload in every text field.
+
+    With a fact id, the summary cites it (the fact's own fields carry payloads); with a proposed id, the standard has a
+    "What may change" note with a payload.
+    """
+    change = {"what_may_change": {"text": full("what_may_change") + BLOCK, "proposals": [proposal]}} if proposal else {}
     return {
         "id": "cl-pri-hostile",
         "title": short("title"),
@@ -86,7 +94,7 @@ def hostile_standard() -> dict[str, Any]:
         "phase": "primary",
         "tier": "targeted-plus",
         "need_types": ["SPLD"],
-        "summary": full("summary") + BLOCK,
+        "summary": full("summary") + (f" {{fact:{fact}}}" if fact else "") + BLOCK,
         "for_families": full("for_families") + BLOCK,
         "signs": [full("signs")],
         "adjustments": [full("adjustments"), "b", "c", "d"],
@@ -99,6 +107,7 @@ def hostile_standard() -> dict[str, Any]:
         "search_words": [full("search_words"), short("search word")],
         "last_reviewed": "2026-11-01",
         "review_due": "2027-11-01",
+        **change,
     }
 
 
@@ -148,6 +157,8 @@ def poison_vocabularies(root: Path) -> None:
         assert doc is not None, problems
         ((kind, entries),) = doc.data.items()
         for entry in entries:
+            for point in entry.get("points", []):
+                point["text"] += " " + short(f"{kind}.text")
             for name in VOCAB_TEXT[kind]:
                 if isinstance(entry.get(name), str):
                     entry[name] += " " + short(f"{kind}.{name}")
@@ -159,9 +170,21 @@ def poison_vocabularies(root: Path) -> None:
         path.write_text(yaml.safe_dump(doc.data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8")
 
 
+def first_id(path: Path, kind: str, status: str | None = None) -> str | None:
+    """The first id in a real vocabulary (with this status), if the vocabulary exists."""
+    if not path.is_file():
+        return None
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))[kind]
+    return next((e["id"] for e in entries if status is None or e.get("status") == status), None)
+
+
 def hostile_project(folder: Path) -> Path:
     """The fixture project: hostile standard, hostile vocabularies, hostile council folder."""
-    standard = yaml.safe_dump({"standards": [hostile_standard()]}, sort_keys=False, allow_unicode=True, width=1000)
+    vocab = ROOT / "standards" / "vocabularies"
+    fact, proposal = first_id(vocab / "facts.yaml", "facts"), first_id(vocab / "legal-bases.yaml", "legal_bases", "proposed")
+    standard = yaml.safe_dump(
+        {"standards": [hostile_standard(fact=fact, proposal=proposal)]}, sort_keys=False, allow_unicode=True, width=1000
+    )
     root = make_project(folder, {"standards/cognition-and-learning/primary.yaml": standard}, site=True)
     poison_vocabularies(root)
     (root / "council").mkdir()
@@ -302,8 +325,11 @@ def test_payloads_are_shown_as_text(builds: Builds, edition: str) -> None:
     for name in STANDARD_SHORT:
         assert visible(short(name)) in text, name
     assert f'<div onmouseover="{PWNED}">block</div>' in text and f"[ref]: javascript:{PWNED}" in text
-    shown = [name for name in VOCAB_SHOWN if visible(short(name)) in text]
-    assert shown == VOCAB_SHOWN
+    present = [name for name in VOCAB_SHOWN if name.split(".")[0] in present_kinds(builds.root)]
+    shown = [name for name in present if visible(short(name)) in text]
+    assert shown == present
+    if first_id(ROOT / "standards" / "vocabularies" / "legal-bases.yaml", "legal_bases", "proposed"):
+        assert visible(full("what_may_change")) in text
     if edition == "council":
         assert visible(COUNCIL_NAME) in text
         council = hostile_council()
@@ -312,6 +338,11 @@ def test_payloads_are_shown_as_text(builds: Builds, edition: str) -> None:
             assert visible(value) in text, value
         for name in COUNCIL_MARKDOWN:  # Markdown is rendered; raw HTML in it stays text, javascript: links lose their target
             assert f"{name}: <script>{PWNED}</script> <img src=x onerror=" in text, name
+
+
+def present_kinds(root: Path) -> set[str]:
+    """The vocabularies a project has (facts and the law today are optional)."""
+    return {next(iter(yaml.safe_load(p.read_text(encoding="utf-8")))) for p in (root / "standards" / "vocabularies").glob("*.yaml")}
 
 
 def test_every_vocabulary_text_field_is_text_where_shown(builds: Builds) -> None:
@@ -338,6 +369,8 @@ def test_print_html_holds_no_markup_from_data(builds: Builds, edition: str) -> N
         texts.append(scan.text)
     for name in (*STANDARD_SHORT, *STANDARD_FULL[:-1]):  # search words are for the site's search, not for print
         assert visible((short if name in STANDARD_SHORT else full)(name)) in " ".join(texts), name
+    if first_id(ROOT / "standards" / "vocabularies" / "legal-bases.yaml", "legal_bases", "proposed"):
+        assert visible(full("what_may_change")) in " ".join(texts)
 
 
 def _tags(html: str) -> set[str]:

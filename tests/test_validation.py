@@ -10,17 +10,14 @@ import pytest
 from builder.errors import OapError
 from builder.project import load_corpus
 
-from .conftest import FIXTURE_STANDARD, run_oap
+from .conftest import FIXTURE_STANDARD, current_streams, run_oap
 
 F = "standards/cognition-and-learning/primary.yaml"
-CURRENT = (
-    "school-core-budget, notional-sen-budget, high-needs-top-up, high-needs-central-services, high-needs-place-funding, "
-    "early-years-entitlement, senif, disability-access-fund, sixteen-to-nineteen-funding, post-16-high-needs-element-2, "
-    "icb-health, nhs-mental-health-support-teams, public-health-nursing, council-social-care, access-to-work"
-)
+CURRENT = current_streams()
+"""The real current funding streams, as the messages list them."""
 FIELDS = (
     "access_route, adjustments, area, evidence, for_families, funding_note, id, last_reviewed, legal_basis, need_types, "
-    "phase, review_due, search_words, settings, signs, summary, tier, title, who_pays, who_provides"
+    "phase, review_due, search_words, settings, signs, summary, tier, title, what_may_change, who_pays, who_provides"
 )
 
 
@@ -65,9 +62,9 @@ CASES = {
         [f"{F}:14:16: standards[0].who_pays[0]: unknown funding stream 'elemnt-3' (known funding streams: {CURRENT})"],
     ),
     "proposed funding stream": (
-        edited(("who_pays: [school-core-budget]", "who_pays: [school-core-budget, inclusive-mainstream-fund]")),
+        edited(("who_pays: [school-core-budget]", "who_pays: [school-core-budget, experts-at-hand]")),
         [
-            f"{F}:14:36: standards[0].who_pays[1]: 'inclusive-mainstream-fund' is a proposed funding stream, not current law, "
+            f"{F}:14:36: standards[0].who_pays[1]: 'experts-at-hand' is a proposed funding stream, not current law, "
             f"and cannot pay for a standard (known current streams: {CURRENT})"
         ],
     ),
@@ -249,7 +246,7 @@ def test_early_years_settings_need_a_payer_each(project: Callable[..., Path]) ->
         .replace("who_pays: [school-core-budget]", "who_pays: [disability-access-fund]")
     )
     assert problems(project, {ey: text}) == [
-        f"{ey}:8:25: standards[0].settings[1]: no payer in who_pays may fund a reception setting (streams that may: school-core-budget, notional-sen-budget)"
+        f"{ey}:8:25: standards[0].settings[1]: no payer in who_pays may fund a reception setting (streams that may: school-core-budget, notional-sen-budget, inclusive-mainstream-fund)"
     ]
 
 
