@@ -230,6 +230,8 @@ def test_differences_page(council_site: Path, example: dict[str, Any]) -> None:
     for std in example["local_standards"]:
         assert std["title"] in text
     assert "contrast ratio of 7.8:1" in text
+    assert f"colour, {example['branding']['primary_colour']}, which" in text  # shown as written: no stray escape such as \\#
+    assert "\\" not in text and str(council_site.parent) not in raw  # no backslash, no build path on the page
     nav = re.search(r'<a href="councils/differences/" class="md-nav__link">(.*?)</a>', read(council_site, ""), flags=re.S)
     assert nav and "How this edition differs from the national standards" in nav.group(1)  # in the site navigation
 
