@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
+    except _Refused as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("oap: interrupted; the previous output is unchanged.", file=sys.stderr)
         return 130
@@ -61,9 +64,25 @@ def _warn_overdue(corpus: Corpus) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
-def _check(root: Path, council: Path | None) -> int:
+def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
+    """The council folder (--council, else OAP_COUNCIL) and the note for the summary line when the environment chose it."""
+    from .edition import COUNCIL_ENV, SettingsConflict, choose_council
+
+    try:
+        council, from_env = choose_council(flag)
+    except SettingsConflict as exc:
+        raise _Refused(f"oap {command}: {exc}; nothing was changed.") from None
+    return council, f" (council from {COUNCIL_ENV}={from_env})" if from_env else ""
+
+
+class _Refused(Exception):
+    """A setting the command cannot act on: one line for the user, no traceback."""
+
+
+def _check(root: Path, flag: Path | None) -> int:
     from .edition import load
 
+    council, note = _council("check", flag)
     _, corpus, _ = load(root, council)
     _warn_overdue(corpus)
     v = corpus.vocab
@@ -72,12 +91,12 @@ def _check(root: Path, council: Path | None) -> int:
     cells = len({(s.area, s.phase) for s in corpus.standards})
     print(
         f"oap check: OK: {len(corpus.standards)} standards{extra} in {cells} area-and-phase cells; "
-        f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked."
+        f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked{note}."
     )
     return 0
 
 
-def _build(root: Path, out: Path | None, council: Path | None, *, pdf: bool) -> int:
+def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int:
     from .edition import load
     from .publish import BuildFailed, build
 
@@ -88,6 +107,7 @@ def _build(root: Path, out: Path | None, council: Path | None, *, pdf: bool) -> 
         print(f"oap build: SOURCE_DATE_EPOCH must be a whole number of seconds since 1 January 1970, not {epoch!r}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
+    council, note = _council("build", flag)
     try:
         _, corpus, _ = load(root, council)
         _warn_overdue(corpus)
@@ -96,7 +116,7 @@ def _build(root: Path, out: Path | None, council: Path | None, *, pdf: bool) -> 
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
-    print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'}.")
+    print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'}{note}.")
     return 0
 
 

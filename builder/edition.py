@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .model import Corpus
 from .project import load_corpus
 from .render import Edition
+
+COUNCIL_ENV = "OAP_COUNCIL"
+"""The environment variable naming a council overlay folder, for when no --council is given."""
+
+
+class SettingsConflict(Exception):
+    """A command-line flag and an environment variable name different things; the message says which."""
+
+
+def choose_council(flag: Path | None, env: Mapping[str, str] | None = None) -> tuple[Path | None, str | None]:
+    """The council folder to check and publish, and the OAP_COUNCIL value when that is where it came from.
+
+    One rule for settings: the flag wins; without it the environment is used (and the caller says so); a flag and an
+    environment variable naming different folders is an error rather than a silent choice.
+    """
+    value = (os.environ if env is None else env).get(COUNCIL_ENV, "")
+    if not value:
+        return flag, None
+    if flag is None:
+        return Path(value), value
+    if Path(value).resolve() != flag.resolve():
+        raise SettingsConflict(
+            f"--council {flag} and {COUNCIL_ENV}={value} name different council folders (give one of them, or the same folder in both)"
+        )
+    return flag, None
 
 
 def load(root: Path, council_dir: Path | None) -> tuple[Edition, Corpus, dict[str, Any]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,16 +59,11 @@ class _TooDeep(Exception):
     pass
 
 
-def load_yaml(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
-    """Load one YAML file; return the document, or None and the problems that stopped it."""
-    try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # no further: a huge file is refused without filling the memory
-            size = len(raw) if len(raw) <= MAX_BYTES else max(len(raw), path.stat().st_size)
-    except OSError as exc:
-        return None, [Problem(rel, message=f"cannot read the file ({exc.strerror})")]
-    if size > MAX_BYTES:
-        return None, [Problem(rel, message=f"file is too large ({size:,} bytes; at most {MAX_BYTES:,})")]
+def load_yaml(path: Path, rel: str, *, within: Path | None = None) -> tuple[Document | None, list[Problem]]:
+    """Load one YAML file (a regular file, inside within if given); return the document, or None and the problems that stopped it."""
+    raw, refused = read_regular(path, rel, limit=MAX_BYTES, within=within)
+    if raw is None:
+        return None, [refused or Problem(rel, message="cannot read the file")]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, [Problem(rel, 1, 1, message="file is saved as UTF-16 (save it as UTF-8)")]
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -193,3 +191,116 @@ def _convert(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem
 
 def _fp(path: Path_) -> str:
     return field_path(path)
+
+
+# -- one rule for files: only regular files, inside the project, size checked before reading, errors never skipped ----
+_KINDS = {
+    stat.S_IFCHR: "device",
+    stat.S_IFBLK: "device",
+    stat.S_IFIFO: "named pipe (FIFO)",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFDIR: "folder",
+}
+
+
+def outside(path: Path, within: Path) -> bool:
+    """Whether path, once its symbolic links are followed, leaves the folder within."""
+    base = within.resolve()
+    real = path.resolve()
+    return real != base and base not in real.parents
+
+
+def read_regular(path: Path, rel: str, *, limit: int, within: Path | None = None) -> tuple[bytes | None, Problem | None]:
+    """The bytes of a regular file of at most limit bytes, or None and the Problem that refused it.
+
+    What the path is (following links) and its size are known before it is opened, so a device (a link to /dev/zero,
+    say) is never opened and a huge file never read; it is opened without blocking and checked again through the
+    open descriptor, so a FIFO swapped in meanwhile cannot hang us.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return None, _unreadable(rel, exc)
+    if not stat.S_ISREG(info.st_mode):
+        return None, _not_regular(rel, info.st_mode)
+    if within is not None and outside(path, within):
+        return None, Problem(rel, message="is a symbolic link to a file outside the project (copy the file into the project instead)")
+    if info.st_size > limit:
+        return None, Problem(rel, message=f"file is too large ({info.st_size:,} bytes; at most {limit:,})")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        return None, _unreadable(rel, exc)
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return None, _not_regular(rel, mode)
+        try:
+            raw = fh.read(limit + 1)  # no further, should the file grow while we read it
+        except OSError as exc:
+            return None, _unreadable(rel, exc)
+    if len(raw) > limit:
+        return None, Problem(rel, message=f"file is too large (more than {limit:,} bytes; at most {limit:,})")
+    return raw, None
+
+
+def _unreadable(rel: str, exc: OSError) -> Problem:
+    hint = "; give it read permission, or remove it" if isinstance(exc, PermissionError) else ""
+    return Problem(rel, message=f"cannot read the file ({exc.strerror}{hint})")
+
+
+def _not_regular(rel: str, mode: int) -> Problem:
+    kind = _KINDS.get(stat.S_IFMT(mode), "special file")
+    return Problem(rel, message=f"is a {kind}, not a regular file (only ordinary files are read: replace it with the file itself)")
+
+
+def walk(
+    folder: Path, root: Path, problems: list[Problem], *, recursive: bool = True, prune: Callable[[Path], bool] | None = None
+) -> Iterator[Path]:
+    """Every entry under folder that is not a folder, sorted; an unreadable folder is a Problem, never skipped.
+
+    A missing folder holds nothing (the caller says what it needed). Folders that are symbolic links are followed
+    only while they stay inside root, each real folder once; prune names subfolders not to enter.
+    """
+    if not folder.exists():
+        return
+    seen: set[Path] = set()
+
+    def visit(here: Path) -> Iterator[Path]:
+        rel = _rel(here, root)
+        if outside(here, root):
+            problems.append(
+                Problem(rel, message="is a symbolic link to a folder outside the project (copy the folder into the project instead)")
+            )
+            return
+        real = here.resolve()
+        if real in seen:
+            return
+        seen.add(real)
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(rel, message=f"cannot read the folder ({exc.strerror}; give it read permission: its standards would be left out)")
+            )
+            return
+        for entry in entries:
+            path = here / entry.name
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir and recursive and not (prune and prune(path)):
+                yield from visit(path)
+            elif not is_dir:
+                yield path
+
+    yield from visit(folder)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

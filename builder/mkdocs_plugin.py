@@ -28,7 +28,7 @@ class OapConfig(base.Config):
     root = c.Type(str, default=".")
     """The project folder holding standards/, relative to mkdocs.yml."""
     council = c.Optional(c.Type(str))
-    """A council overlay folder; the OAP_COUNCIL environment variable overrides it."""
+    """A council overlay folder; the OAP_COUNCIL environment variable overrides it under plain `mkdocs`."""
     pdf = c.Type(bool, default=True)
     """Render the PDFs into downloads/ (never during `mkdocs serve`; OAP_NO_PDF=1 turns them off)."""
 
@@ -41,16 +41,24 @@ class OapPlugin(BasePlugin[OapConfig]):
         self.site = Site()
         self._tmp: str | None = None
         self._pdfs: dict[str, int] = {}
+        self.settled = False
+        """True when `oap build` has chosen the council (flag over environment): then config.council is final."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
+
+    def _council(self) -> str | None:
+        """The council folder: as oap build settled it, else (plain `mkdocs`) OAP_COUNCIL over mkdocs.yml's option."""
+        if self.settled:
+            return self.config.council
+        return os.environ.get(editions.COUNCIL_ENV) or self.config.council
 
     def _root(self, config: Any) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
     def on_config(self, config: Any) -> Any:
         root = self._root(config)
-        council = os.environ.get("OAP_COUNCIL") or self.config.council
+        council = self._council()
         try:
             ed, corpus, extra = editions.load(root, Path(council) if council else None)
         except OapError as exc:
@@ -86,7 +94,7 @@ class OapPlugin(BasePlugin[OapConfig]):
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         server.watch(str(self._root(config) / "standards"))
         server.watch(str(Path(__file__).parent / "templates"))
-        council = os.environ.get("OAP_COUNCIL") or self.config.council
+        council = self._council()
         if council:
             server.watch(str(Path(council).resolve()))
         return server

@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import json
 import math
+import os
 import re
 import shlex
 import unicodedata
@@ -22,7 +23,7 @@ from markupsafe import Markup
 
 from . import model
 from .errors import OapError, Problem
-from .load import Document, load_yaml
+from .load import Document, load_yaml, read_regular
 from .project import VOCABULARIES, load_standards_file
 from .render import Edition
 from .validate import schema, schema_problems
@@ -280,11 +281,11 @@ def load_overlay(council_dir: Path, corpus: model.Corpus) -> Overlay:
     rel = _display(folder / COUNCIL_FILE)
     if not folder.is_dir():
         raise OapError([Problem(_display(folder), message='no such council folder (create one with: oap new-council DIR --name "...")')])
-    if not (folder / COUNCIL_FILE).is_file():
+    if not os.path.lexists(folder / COUNCIL_FILE):  # anything else there (a FIFO, a device) load_yaml refuses by name
         raise OapError(
             [Problem(rel, message='missing: a council folder holds a council.yaml (create one with: oap new-council DIR --name "...")')]
         )
-    doc, problems = load_yaml(folder / COUNCIL_FILE, rel)
+    doc, problems = load_yaml(folder / COUNCIL_FILE, rel, within=folder)
     if doc is None:
         raise OapError(problems)
     problems, doc = _guard_baseline(doc)
@@ -379,13 +380,16 @@ def _check_branding(doc: Document, folder: Path, problems: list[Problem]) -> tup
         return "", b""
     at = ("branding", "logo")
     path = folder / name
-    if not path.is_file() or path.resolve().parent != folder.resolve():
+    if not os.path.lexists(path) or path.resolve().parent != folder.resolve():
         problems.append(doc.problem(at, f"no file '{name}' in the council folder {_display(folder)}"))
         return "", b""
-    raw = path.read_bytes()
+    size = path.stat().st_size if path.is_file() else 0
+    raw, refused = read_regular(path, name, limit=LOGO_MAX_BYTES, within=folder)  # the size is checked before reading
     suffix = path.suffix.lower()
-    if len(raw) > LOGO_MAX_BYTES:
-        problems.append(doc.problem(at, f"'{name}' is {len(raw):,} bytes; a logo may be at most {LOGO_MAX_BYTES:,}"))
+    if size > LOGO_MAX_BYTES:
+        problems.append(doc.problem(at, f"'{name}' is {size:,} bytes; a logo may be at most {LOGO_MAX_BYTES:,}"))
+    elif raw is None:
+        problems.append(doc.problem(at, f"'{name}': {refused.message if refused else 'cannot read the file'}"))
     elif not raw.startswith(_IMAGE_MAGIC[suffix]) or (suffix == ".webp" and raw[8:12] != b"WEBP"):
         problems.append(doc.problem(at, f"'{name}' is not a {suffix[1:].upper()} image (its content does not match its name)"))
     else:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import stat
 from pathlib import Path
 from typing import Any
 
 from . import model
 from .errors import OapError, Problem
-from .load import MAX_BYTES, Document, load_yaml
+from .load import MAX_BYTES, Document, load_yaml, walk
 from .validate import check_standard, check_vocabularies, schema_problems
 
 VOCABULARIES: dict[str, type] = {
@@ -51,8 +53,16 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _signature(root: Path) -> tuple[Any, ...]:
-    files = sorted(p for p in standards_dir(root).rglob("*") if p.is_file())
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    """What the cached corpus depends on: every entry under standards/, and every folder that could not be read."""
+    unread: list[Problem] = []
+    entries = []
+    for path in walk(standards_dir(root), root, unread):
+        try:
+            info = path.stat()
+            entries.append((str(path), info.st_mode, info.st_mtime_ns, info.st_size))
+        except OSError as exc:
+            entries.append((str(path), exc.errno or 0, 0, 0))
+    return (tuple(entries), tuple(unread))
 
 
 def load_corpus(root: Path) -> model.Corpus:
@@ -67,7 +77,7 @@ def load_corpus(root: Path) -> model.Corpus:
     standards: list[model.Standard] = []
     vocab_key = tuple(_digest(p) for p in sorted((standards_dir(root) / "vocabularies").glob("*.y*ml")))
     for path, area, phase in _standards_files(root, problems, vocab):
-        standards.extend(_load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase))
+        standards.extend(_load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase, within=root))
     if vocab is not None:
         problems.extend(check_vocabularies(vocab, vocab_docs))
     _check_unique([(s.id, s.source) for s in standards], problems)
@@ -82,9 +92,11 @@ def load_corpus(root: Path) -> model.Corpus:
 def _digest(path: Path) -> bytes:
     """The file's content hash; for a file that cannot be read, its error (load_yaml then reports it as a problem)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:  # load_yaml refuses it without reading it; so does the cache
-            return f"too large: {size}".encode()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device: load_yaml refuses it without reading it; so does the cache
+            return f"not a regular file: {stat.S_IFMT(info.st_mode)}".encode()
+        if info.st_size > MAX_BYTES:  # load_yaml refuses it without reading it; so does the cache
+            return f"too large: {info.st_size}".encode()
         return hashlib.sha1(path.read_bytes()).digest()
     except OSError as exc:
         return f"unreadable: {exc.strerror}".encode()
@@ -98,13 +110,19 @@ def _load_standards_file_cached(
     problems: list[Problem],
     area: str | None,
     phase: str | None,
+    *,
+    within: Path,
 ) -> list[model.Standard]:
     """load_standards_file, reusing the last result while the file's bytes and the vocabularies are the same."""
     key = (vocab_key, vocab is not None, _digest(path), rel, area, phase)
     cached = _file_cache.get(path)
     if cached is None or cached[0] != key:
         found: list[Problem] = []
-        cached = _file_cache[path] = (key, load_standards_file(path, rel, vocab, found, folder_area=area, file_phase=phase), found)
+        cached = _file_cache[path] = (
+            key,
+            load_standards_file(path, rel, vocab, found, folder_area=area, file_phase=phase, within=within),
+            found,
+        )
     problems.extend(cached[2])
     return list(cached[1])
 
@@ -115,9 +133,11 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
     tables: dict[str, dict[str, Any]] = {}
     start = len(problems)
     broken = False  # a file that did not load: its vocabulary, perhaps an optional one, is unknown
-    for path in sorted(folder.glob("*.y*ml")):
+    for path in walk(folder, root, problems, recursive=False):
+        if not fnmatch.fnmatch(path.name, "*.y*ml"):
+            continue
         rel = _rel(path, root)
-        doc, errs = load_yaml(path, rel)
+        doc, errs = load_yaml(path, rel, within=root)
         problems.extend(errs)
         if doc is None:
             broken = True
@@ -159,9 +179,13 @@ def _standards_files(root: Path, problems: list[Problem], vocab: model.Vocabular
     areas = list(vocab.areas) if vocab else None
     phases = list(vocab.phases) if vocab else None
     found: list[tuple[Path, str | None, str | None]] = []
-    for path in sorted(base.rglob("*")):
+
+    def ignored(folder: Path) -> bool:
+        return folder.name.startswith((".", "_")) or (folder.parent == base and folder.name in RESERVED)
+
+    for path in walk(base, root, problems, prune=ignored):
         rel_parts = path.relative_to(base).parts
-        if any(part.startswith((".", "_")) for part in rel_parts) or rel_parts[0] in RESERVED or path.is_dir():
+        if any(part.startswith((".", "_")) for part in rel_parts) or rel_parts[0] in RESERVED:
             continue
         if path.suffix not in (".yaml", ".yml"):
             continue
@@ -198,10 +222,11 @@ def load_standards_file(
     local: bool = False,
     key: str = "standards",
     doc: Document | None = None,
+    within: Path | None = None,
 ) -> list[model.Standard]:
     """Load and check one file of standards; append its problems and return the good standards."""
     if doc is None:
-        doc, errs = load_yaml(path, rel)
+        doc, errs = load_yaml(path, rel, within=within)
         problems.extend(errs)
         if doc is None:
             return []

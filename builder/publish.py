@@ -15,7 +15,7 @@ from mkdocs.exceptions import MkDocsException
 
 from .edition import load as load_edition
 from .errors import OapError, Problem
-from .mkdocs_plugin import MARKER
+from .mkdocs_plugin import MARKER, OapPlugin
 
 SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml")
 
@@ -54,9 +54,12 @@ def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = Tru
     shutil.rmtree(tmp, ignore_errors=True)
     cfg = load_config(str(config_file or root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
     plugin = cfg.plugins["oap"]
+    assert isinstance(plugin, OapPlugin), "mkdocs.yml must load the oap plugin"
     plugin.config.pdf = pdf and plugin.config.pdf
-    if council is not None:
-        plugin.config.council = str(council.resolve())
+    # The caller has settled the council (--council, else OAP_COUNCIL: builder.edition.choose_council); the plugin
+    # publishes exactly the edition checked above, whatever the environment says.
+    plugin.config.council = str(council.resolve()) if council is not None else None
+    plugin.settled = True
     try:
         mkdocs_build(cfg)
     except MkDocsException as exc:

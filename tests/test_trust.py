@@ -5,6 +5,8 @@
 - A whole `oap build` with PDFs, national and council, of text full of addresses on a loopback listener connects
   to it not once, and neither does Chromium showing the result.
 - Two builds of the same input with the same SOURCE_DATE_EPOCH are byte-identical, PDFs included.
+- Files that are not files (a FIFO), unreadable folders and files, and a huge logo are refused with a message,
+  never read or skipped; `--council` wins over OAP_COUNCIL, the environment is named when used, a conflict is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import gzip
 import hashlib
 import os
 import re
+import resource
 import shutil
 import signal
 import socketserver
@@ -375,3 +378,151 @@ def test_a_malformed_source_date_epoch_is_a_message(project: Any, tmp_path: Path
         "oap build: nothing was changed in the output folder.",
     ]
     assert not (tmp_path / "site").exists()
+
+
+# -- one rule for files: only regular files, size before reading, unreadable folders never skipped -------------------
+STANDARD = "standards/cognition-and-learning/primary.yaml"
+
+
+def test_a_fifo_standards_file_is_refused_not_read(project: Any) -> None:
+    """A named pipe would block `oap check` forever on open or read: it is refused by what it is, within seconds."""
+    root = project()
+    os.mkfifo(root / "standards" / "cognition-and-learning" / "secondary.yaml")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([*OAP, "check", "--root", "."], cwd=root, capture_output=True, text=True, env=env, timeout=60)
+    assert result.stderr.splitlines() == [
+        "standards/cognition-and-learning/secondary.yaml: is a named pipe (FIFO), not a regular file "
+        "(only ordinary files are read: replace it with the file itself)",
+        "1 problem found; nothing was written.",
+    ]
+    assert result.returncode == 1
+
+
+def test_an_unreadable_area_folder_is_an_error_not_skipped(project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder listing fails as it would for a user without permission (root reads anything, so it is simulated)."""
+    from builder.errors import OapError
+    from builder.project import load_corpus
+
+    root = project()
+    area = (root / "standards" / "cognition-and-learning").resolve()
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path).resolve() == area:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(OapError) as caught:
+        load_corpus(root)
+    assert caught.value.report().splitlines() == [
+        "standards/cognition-and-learning: cannot read the folder (Permission denied; give it read permission: its standards would be left out)",
+        "1 problem found; nothing was written.",
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a chmod 000 folder; the test above simulates it")
+def test_a_chmod_000_area_folder_fails_check(project: Any) -> None:
+    root = project()
+    folder = root / "standards" / "cognition-and-learning"
+    folder.chmod(0)
+    try:
+        result = run_oap("check", "--root", ".", cwd=root)
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("standards/cognition-and-learning: cannot read the folder (Permission denied")
+
+
+def test_an_unreadable_standards_file_is_an_error(project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the file fails as it would without permission (simulated, since root may read anything)."""
+    from builder.errors import OapError
+    from builder.project import load_corpus
+
+    root = project()
+    target = (root / STANDARD).resolve()
+    real_open = os.open
+
+    def opener(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).resolve() == target:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", opener)
+    with pytest.raises(OapError) as caught:
+        load_corpus(root)
+    assert caught.value.report().splitlines() == [
+        f"{STANDARD}: cannot read the file (Permission denied; give it read permission, or remove it)",
+        "1 problem found; nothing was written.",
+    ]
+
+
+def test_a_huge_logo_is_refused_by_its_size_without_reading_it(project: Any) -> None:
+    """A 3 GB logo (sparse, so it costs no disk) is refused by size while `oap check` runs in 1 GB of memory."""
+    root = project()
+    assert run_oap("new-council", "council", "--name", "Alpha Borough Council", cwd=root).returncode == 0
+    council = root / "council" / "council.yaml"
+    council.write_text(council.read_text(encoding="utf-8").replace("  # logo: logo.png", "  logo: logo.png"), encoding="utf-8")
+    with (root / "council" / "logo.png").open("wb") as fh:
+        fh.truncate(3 * 1024**3)
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [*OAP, "check", "--root", ".", "--council", "council"], cwd=root, capture_output=True, text=True, env=env, preexec_fn=limit_memory
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "branding.logo: 'logo.png' is 3,221,225,472 bytes; a logo may be at most" in result.stderr
+
+
+# -- one rule for settings: --council over OAP_COUNCIL, the environment named when used, a conflict an error ---------
+@pytest.fixture
+def two_councils(project: Any) -> Path:
+    """A fixture project with a mkdocs.yml and two scaffolded councils, alpha/ and beta/."""
+    root = project(site=True)
+    for folder, name in (("alpha", "Alpha Borough Council"), ("beta", "Beta Borough Council")):
+        assert run_oap("new-council", folder, "--name", name, cwd=root).returncode == 0
+    return root
+
+
+def _council_named(site: Path) -> str:
+    page = (site / "index.html").read_text(encoding="utf-8")
+    return "alpha" if "Alpha Borough Council" in page else "beta" if "Beta Borough Council" in page else "national"
+
+
+def test_oap_council_in_the_environment_is_used_and_named(two_councils: Path) -> None:
+    root = two_councils
+    result = run_oap("build", "--no-pdf", "--root", ".", cwd=root, env={"OAP_COUNCIL": "beta"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "oap build: built 1 standards into site (no PDFs) (council from OAP_COUNCIL=beta)."
+    assert _council_named(root / "site") == "beta"
+    checked = run_oap("check", "--root", ".", cwd=root, env={"OAP_COUNCIL": "beta"})
+    assert checked.returncode == 0 and checked.stdout.rstrip().endswith("legal bases checked (council from OAP_COUNCIL=beta).")
+
+
+def test_council_flag_and_a_different_oap_council_is_an_error(two_councils: Path) -> None:
+    root = two_councils
+    assert run_oap("build", "--no-pdf", "--root", ".", "--council", "alpha", cwd=root).returncode == 0
+    before = tree_digest(root / "site")
+    result = run_oap("build", "--no-pdf", "--root", ".", "--council", "alpha", cwd=root, env={"OAP_COUNCIL": "beta"})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "oap build: --council alpha and OAP_COUNCIL=beta name different council folders "
+        "(give one of them, or the same folder in both); nothing was changed."
+    ]
+    assert tree_digest(root / "site") == before
+    same = run_oap("build", "--no-pdf", "--root", ".", "--council", "alpha", cwd=root, env={"OAP_COUNCIL": str(root / "alpha")})
+    assert same.returncode == 0, same.stderr
+    assert "OAP_COUNCIL" not in same.stdout  # the flag chose; the environment agreed
+
+
+def test_the_edition_checked_is_the_edition_published(two_councils: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """publish.build settles the council for the plugin: OAP_COUNCIL cannot swap in another edition after the check."""
+    root = two_councils
+    monkeypatch.setenv("OAP_COUNCIL", str(root / "beta"))
+    publish.build(root, root / "site-alpha", council=root / "alpha", pdf=False)
+    assert _council_named(root / "site-alpha") == "alpha"
+    publish.build(root, root / "site-national", council=None, pdf=False)
+    assert _council_named(root / "site-national") == "national"
