@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _warn_overdue(corpus: Corpus) -> None:
     """Standards past their review date and facts past theirs: warnings, not errors (as of build_date())."""
+    from .edition import build_date
     from .prose import overdue_facts
-    from .render import build_date
 
     today = build_date()
     for s in corpus.standards:
@@ -80,10 +80,10 @@ class _Refused(Exception):
 
 
 def _check(root: Path, flag: Path | None) -> int:
-    from .edition import load
+    from .pipeline import gather
 
     council, note = _council("check", flag)
-    _, corpus, _ = load(root, council)
+    corpus = gather(root, council).corpus
     _warn_overdue(corpus)
     v = corpus.vocab
     local = sum(1 for s in corpus.standards if s.local)
@@ -97,7 +97,7 @@ def _check(root: Path, flag: Path | None) -> int:
 
 
 def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int:
-    from .edition import load
+    from .pipeline import gather
     from .publish import BuildFailed, build
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
@@ -109,9 +109,10 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int
         return 1
     council, note = _council("build", flag)
     try:
-        _, corpus, _ = load(root, council)
+        edition = gather(root, council)
+        corpus = edition.corpus
         _warn_overdue(corpus)
-        build(root, out, council=council, pdf=pdf)
+        build(root, out, edition=edition, pdf=pdf)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
@@ -121,7 +122,7 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int
 
 
 def _new_council(folder: Path, name: str) -> int:
-    from .overlay import scaffold
+    from .scaffold import scaffold
 
     path = scaffold(folder, name)
     print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")

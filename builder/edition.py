@@ -1,18 +1,82 @@
-"""Which edition is being built: the national baseline, or a council's edition layered over it."""
+"""The edition being published: the national baseline, or a council's edition layered over it.
+
+One typed object that web pages, print documents and open data all read: the corpus (national standards plus
+any local ones), and the council's additions when there is a council.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .model import Corpus
-from .project import load_corpus
-from .render import Edition
+from . import __version__
+from .council import Council, Note, Service
+from .markup import long_date
+from .model import Corpus, Vocabularies
 
 COUNCIL_ENV = "OAP_COUNCIL"
 """The environment variable naming a council overlay folder, for when no --council is given."""
+FIRST_DATE = dt.date(2026, 1, 1)
+"""An edition's date when it has no standards to take one from."""
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What is being published: the corpus, the council's additions (None for the national baseline), and its label."""
+
+    corpus: Corpus
+    council: Council | None = None
+    date: dt.date = FIRST_DATE
+    title: str = "Ordinarily available provision"
+    publisher: str = "the national baseline"
+    version: str = __version__
+
+    @classmethod
+    def of(cls, national: Corpus, council: Council | None = None) -> Edition:
+        """The national corpus, with the council's local standards merged in area-and-phase order; dated by its
+        most recently reviewed standard."""
+        corpus = national
+        if council is not None:
+            v = national.vocab
+            order = {(a, p): i for i, (a, p) in enumerate((a, p) for a in v.areas for p in v.phases)}
+            merged = sorted(national.standards + council.local_standards, key=lambda s: order.get((s.area, s.phase), len(order)))
+            corpus = Corpus(v, tuple(merged))
+        date = max((s.last_reviewed for s in corpus.standards), default=FIRST_DATE)
+        return cls(corpus=corpus, council=council, date=date)
+
+    @property
+    def vocab(self) -> Vocabularies:
+        return self.corpus.vocab
+
+    @property
+    def label(self) -> str:
+        return f"Edition {self.version}, content as of {long_date(self.date)}"
+
+    @property
+    def name(self) -> str:
+        """Who publishes this edition, for titles: the council's name, or the national title."""
+        return self.council.name if self.council else self.title
+
+    def notes_for(self, standard_id: str) -> list[Note]:
+        """The council's notes under a national standard; none in the national baseline."""
+        return self.council.notes_for(standard_id) if self.council else []
+
+    def services_for(self, area: str, phase: str) -> list[Service]:
+        return self.council.services_for(area, phase) if self.council else []
+
+    def services_in_phase(self, phase: str) -> list[Service]:
+        return self.council.services_in_phase(phase) if self.council else []
+
+
+def build_date() -> dt.date:
+    """The date a build is as of: SOURCE_DATE_EPOCH's when set (so a build can be repeated byte for byte), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
 
 
 class SettingsConflict(Exception):
@@ -35,32 +99,3 @@ def choose_council(flag: Path | None, env: Mapping[str, str] | None = None) -> t
             f"--council {flag} and {COUNCIL_ENV}={value} name different council folders (give one of them, or the same folder in both)"
         )
     return flag, None
-
-
-def load(root: Path, council_dir: Path | None) -> tuple[Edition, Corpus, dict[str, Any]]:
-    """The edition, its corpus (national plus any local standards) and extra context for the renderer."""
-    corpus = load_corpus(root)
-    date = max((s.last_reviewed for s in corpus.standards), default=Edition.date)
-    if council_dir is None:
-        return Edition(date=date), corpus, {}
-    from .overlay import load_overlay
-
-    overlay = load_overlay(council_dir, corpus)
-    return overlay.edition(date), overlay.corpus, overlay.render_context()
-
-
-def apply_branding(config: Any, edition: Edition) -> None:
-    """Council name in the header and the page titles; colours come from the overrides' CSS variables."""
-    config.site_name = f"{edition.council.name}: ordinarily available provision"
-    branding = edition.council.branding_context()
-    config.extra["council"] = branding
-    # The council's colour is a generated stylesheet (builder.overlay.Council.stylesheet) loaded after
-    # the site's own, so it overrides --oap-primary without any template of the council's.
-    if branding["css"] not in config.extra_css:
-        config.extra_css.append(branding["css"])
-    if branding["logo"]:
-        config.theme["logo"] = branding["logo"]
-    if branding["fictional"]:  # the footer is on every page, so no one mistakes the example for a real council
-        config.copyright = (
-            f"{edition.council.name} is a fictional council, made up to show how a council's edition works. {config.copyright or ''}"
-        )

@@ -1,4 +1,9 @@
-"""The MkDocs adapter: a thin plugin that hands MkDocs the pages the core renders."""
+"""The MkDocs adapter: hands MkDocs the pages, files and PDFs of an edition rendered by builder.pipeline.
+
+`oap build` gathers and renders the edition before MkDocs starts and gives the plugin the result (prepared), so
+the plugin only adapts it. Under plain `mkdocs build` or `mkdocs serve` the plugin runs the same pipeline itself:
+gather when the configuration is read (the navigation needs the edition), render when MkDocs asks for files.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from . import edition as editions
+from . import branding, pipeline
+from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
-from .render import Renderer, Site, cache_compiled
+from .markup import cache_compiled
+from .web import nav
 
 log = logging.getLogger("mkdocs.plugins.oap")
 MARKER = ".oap-build"
@@ -34,56 +41,60 @@ class OapConfig(base.Config):
 
 
 class OapPlugin(BasePlugin[OapConfig]):
-    """Loads and checks the standards, then adds the generated pages, data and PDFs to the build."""
+    """Adds an edition's generated pages, data and PDFs to the MkDocs build."""
 
     def __init__(self) -> None:
         self.serving = False
-        self.site = Site()
+        self.prepared: pipeline.Output | None = None
+        """The rendered edition, when `oap build` has gathered and rendered it before MkDocs started."""
+        self.edition: Edition | None = None
+        self.output: pipeline.Output | None = None
         self._tmp: str | None = None
-        self._pdfs: dict[str, int] = {}
-        self.settled = False
-        """True when `oap build` has chosen the council (flag over environment): then config.council is final."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
     def _council(self) -> str | None:
-        """The council folder: as oap build settled it, else (plain `mkdocs`) OAP_COUNCIL over mkdocs.yml's option."""
-        if self.settled:
-            return self.config.council
-        return os.environ.get(editions.COUNCIL_ENV) or self.config.council
+        """Under plain `mkdocs`: OAP_COUNCIL over mkdocs.yml's option."""
+        return os.environ.get(COUNCIL_ENV) or self.config.council
 
     def _root(self, config: Any) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
     def on_config(self, config: Any) -> Any:
-        root = self._root(config)
-        council = self._council()
-        try:
-            ed, corpus, extra = editions.load(root, Path(council) if council else None)
-        except OapError as exc:
-            raise PluginError("the standards have problems:\n" + exc.report()) from None
-        self._pdfs = {}
-        if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
-            from .pdf import render_pdfs
-
-            self._tmp = tempfile.mkdtemp(prefix="oap-pdf-")
-            self._pdfs = render_pdfs(corpus, ed, Path(self._tmp))
-        self.site = Renderer(corpus, ed, downloads=self._pdfs, **extra).render()
-        for warning in self.site.warnings:
-            log.info("review overdue: %s", warning)
-        config.nav = self.site.nav
-        if ed.council is not None:
-            editions.apply_branding(config, ed)
+        if self.prepared is not None:
+            self.edition = self.prepared.edition
+        else:
+            council = self._council()
+            try:
+                self.edition = pipeline.gather(self._root(config), Path(council) if council else None)
+            except OapError as exc:
+                raise PluginError("the standards have problems:\n" + exc.report()) from None
+        config.nav = nav(self.edition)
+        branding.apply(config, self.edition)
         return config
 
+    def _render(self) -> pipeline.Output:
+        """The prepared output, or (plain `mkdocs`) the edition rendered now, with PDFs unless serving or turned off."""
+        if self.prepared is not None:
+            return self.prepared
+        assert self.edition is not None, "on_config gathers the edition first"
+        pdf_dir = None
+        if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
+            self._tmp = tempfile.mkdtemp(prefix="oap-pdf-")
+            pdf_dir = Path(self._tmp)
+        return pipeline.render(self.edition, pdf_dir=pdf_dir)
+
     def on_files(self, files: Files, config: Any) -> Files:
-        for path, content in self.site.pages.items():
+        out = self.output = self._render()
+        for warning in out.warnings:
+            log.info("review overdue: %s", warning)
+        for path, content in out.pages.items():
             files.append(File.generated(config, path, content=content))
-        for path, data in self.site.files.items():
+        for path, data in out.files.items():
             files.append(File.generated(config, path, content=data))
-        for name in self._pdfs:
-            files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(Path(self._tmp or "") / name)))
+        for name in out.pdfs:
+            files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(Path(out.pdf_dir or "") / name)))
         return files
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:

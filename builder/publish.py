@@ -1,4 +1,4 @@
-"""Build a whole edition into a temporary folder, then swap it in, so a failed build loses nothing."""
+"""Publish an edition: build it into a temporary folder, then swap it in, so a failed build loses nothing."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from .edition import load as load_edition
+from .edition import Edition
 from .errors import OapError, Problem
 from .mkdocs_plugin import MARKER, OapPlugin
+from .pipeline import Timings, gather, render
 
 SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml")
 
@@ -42,11 +44,23 @@ def check_output_folder(out: Path, root: Path) -> None:
         )
 
 
-def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = True, config_file: Path | None = None) -> Path:
-    """Check everything, build into a temporary sibling of out, then swap it into place."""
+def build(
+    root: Path,
+    out: Path,
+    *,
+    council: Path | None = None,
+    pdf: bool = True,
+    config_file: Path | None = None,
+    edition: Edition | None = None,
+    timings: Timings | None = None,
+) -> Path:
+    """Gather the edition (unless given one already gathered), render it once, run MkDocs into a temporary sibling of
+    out, then swap it into place. Nothing is written before the edition has passed every check."""
     # MkDocs reads a relative site_dir against mkdocs.yml's folder, not ours: hand it absolute paths only.
     root, out = root.absolute(), out.absolute()
-    load_edition(root, council)  # raises OapError before anything is written
+    t = timings or Timings()
+    if edition is None:
+        edition = gather(root, council, timings=t)  # raises OapError before anything is written
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
@@ -55,13 +69,12 @@ def build(root: Path, out: Path, *, council: Path | None = None, pdf: bool = Tru
     cfg = load_config(str(config_file or root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
     plugin = cfg.plugins["oap"]
     assert isinstance(plugin, OapPlugin), "mkdocs.yml must load the oap plugin"
-    plugin.config.pdf = pdf and plugin.config.pdf
-    # The caller has settled the council (--council, else OAP_COUNCIL: builder.edition.choose_council); the plugin
-    # publishes exactly the edition checked above, whatever the environment says.
-    plugin.config.council = str(council.resolve()) if council is not None else None
-    plugin.settled = True
     try:
-        mkdocs_build(cfg)
+        with tempfile.TemporaryDirectory(prefix="oap-pdf-") as pdf_tmp:
+            # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
+            plugin.prepared = render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
+            with t.stage("publish"):
+                mkdocs_build(cfg)
     except MkDocsException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise BuildFailed(str(exc).strip()) from None

@@ -107,11 +107,10 @@ def clone(standard: dict[str, Any], k: int) -> dict[str, Any]:
 
 def plain_mkdocs_project(project: Path) -> Path:
     """The pages `oap` would generate, written as Markdown files with a mkdocs.yml that has no oap plugin."""
-    from builder.edition import load
-    from builder.render import Renderer
+    from builder.pipeline import gather
+    from builder.web import Renderer
 
-    edition, corpus, extra = load(project, None)
-    site = Renderer(corpus, edition, **extra).render()
+    site = Renderer(gather(project)).render()
     docs = project / "plain-docs"
     shutil.copytree(project / "docs", docs)
     written = {**{rel: text.encode("utf-8") for rel, text in site.pages.items()}, **site.files}
@@ -375,15 +374,16 @@ def measure_pdf(project: Path, work: Path) -> dict[str, float]:
     import pikepdf
 
     from builder import pdf
-    from builder.edition import load
+    from builder.pipeline import gather
+    from builder.printdocs import PrintDocument, print_documents
 
-    edition, corpus, _ = load(project, None)
-    weasyprint_alone([pdf.PrintDocument("warm-up", "warm-up", "<p>warm-up</p>", b"")], work / "warm-up")  # fonts, imports
+    docs = print_documents(gather(project))
+    weasyprint_alone([PrintDocument("warm-up", "warm-up", "<p>warm-up</p>", b"")], work / "warm-up")  # fonts, imports
     everies, ones, raws = [], [], []
     for _ in range(PDF_RUNS):  # interleaved, so that a slow spell of the machine does not fall on one side only
-        everies.append(timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-all", workers=os.cpu_count() or 1)))
-        ones.append(timed(partial(pdf.render_pdfs, corpus, edition, work / "pdf-one", workers=1)))
-        raws.append(timed(partial(weasyprint_alone, pdf.print_documents(corpus, edition), work / "pdf-raw")))
+        everies.append(timed(partial(pdf.render_pdfs, docs, work / "pdf-all", workers=os.cpu_count() or 1)))
+        ones.append(timed(partial(pdf.render_pdfs, docs, work / "pdf-one", workers=1)))
+        raws.append(timed(partial(weasyprint_alone, docs, work / "pdf-raw")))
     every, one, raw = fastest(everies), fastest(ones), fastest(raws)
     pages = 0
     for path in (work / "pdf-all").glob("*.pdf"):
@@ -418,12 +418,13 @@ STAGES = {
     "load (YAML, positions)": ("builder/load.py", "load_yaml"),
     "validate (schema)": ("builder/validate.py", "schema_problems"),
     "validate (rules)": ("builder/validate.py", "check_standard"),
-    "render (pages, data)": ("builder/render.py", "render"),
+    "render (pages)": ("builder/web.py", "render"),
+    "open data": ("builder/opendata.py", "data_files"),
     "MkDocs (whole build)": ("mkdocs/commands/build.py", "build"),
     "  Markdown to HTML": ("markdown/core.py", "convert"),
     "  search index": ("material/plugins/search/plugin.py", "on_page_context"),
     "  pages into the theme, search": ("mkdocs/commands/build.py", "_build_page"),
-    "print HTML (PDFs)": ("builder/pdf.py", "print_documents"),
+    "print HTML (PDFs)": ("builder/printdocs.py", "print_documents"),
 }
 """Each stage: the function whose cumulative time it is (MkDocs' own time includes our render, called from it)."""
 
@@ -433,9 +434,9 @@ def profile_stages(project: Path, work: Path) -> str:
     import cProfile
     import pstats
 
-    from builder import pdf
     from builder import project as project_module
-    from builder.edition import load
+    from builder.pipeline import gather
+    from builder.printdocs import print_documents
     from builder.publish import build
 
     project_module._cache.clear()
@@ -443,8 +444,7 @@ def profile_stages(project: Path, work: Path) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     build(project, work / "profiled-site", pdf=False)
-    edition, corpus, _ = load(project, None)
-    pdf.print_documents(corpus, edition)
+    print_documents(gather(project))
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     seconds = {

@@ -143,13 +143,14 @@ def test_rebuild_over_previous_output_works(project: Callable[..., Path]) -> Non
 
 
 def test_downloads_page_links_every_pdf_with_its_size() -> None:
-    from builder.render import Edition, Renderer
+    from builder.edition import Edition
+    from builder.web import Renderer
 
     corpus = load_corpus(ROOT)
     names = [f"{kind}-{p}.pdf" for kind in ("teachers", "families") for p in corpus.vocab.phases] + ["handbook.pdf"]
-    site = Renderer(corpus, Edition(), downloads={n: 2048 * (i + 1) for i, n in enumerate(names)}).render()
+    site = Renderer(Edition(corpus), downloads={n: 2048 * (i + 1) for i, n in enumerate(names)}).render()
     page = site.pages["downloads.md"]
     for i, name in enumerate(names):
         assert f"](/downloads/{name}) (PDF, {2 * (i + 1)} KB)" in page, name
     assert "[Teachers' guide: early years](/downloads/teachers-early-years.pdf)" in page
-    assert "without PDFs" in Renderer(corpus, Edition()).render().pages["downloads.md"]
+    assert "without PDFs" in Renderer(Edition(corpus)).render().pages["downloads.md"]

@@ -14,11 +14,15 @@ import jsonschema
 import pytest
 import yaml
 
-from builder import overlay
+from builder import branding, overlay, scaffold
+from builder.council import ROLE_NAMES
+from builder.edition import Edition
 from builder.errors import OapError
+from builder.markup import render_markdown
+from builder.opendata import data_files
 from builder.project import load_corpus
-from builder.render import Edition, Renderer
 from builder.validate import SCHEMA_DIR
+from builder.web import Renderer
 
 from .conftest import ROOT, current_streams, make_project, run_oap
 
@@ -282,9 +286,7 @@ def test_standards_json_has_local_notes_and_standards(council_site: Path, exampl
     assert {s["id"] for s in data["standards"] if s["local"]} == {s["id"] for s in example["local_standards"]}
     for sid, note in example["notes"].items():
         assert by_id[sid]["local"] is False
-        assert by_id[sid]["local_notes"] == [
-            {"council": COUNCIL, "local": True, "markdown": note, "html": str(overlay.render_markdown(note))}
-        ]
+        assert by_id[sid]["local_notes"] == [{"council": COUNCIL, "local": True, "markdown": note, "html": str(render_markdown(note))}]
     assert "<script" not in by_id[hostile_note_id]["local_notes"][0]["html"]
 
 
@@ -312,9 +314,10 @@ def test_oruk_services_validate_against_their_schema(council_site: Path, example
 
 def test_national_edition_has_no_council_pages() -> None:
     corpus = load_corpus(ROOT)
-    site = Renderer(corpus, Edition()).render()
-    assert "councils/differences.md" not in site.pages and "data/oruk/services.json" not in site.files
-    assert "local_notes" not in json.loads(site.files["data/standards.json"])["standards"][0]
+    site = Renderer(Edition(corpus)).render()
+    data = data_files(Edition(corpus))
+    assert "councils/differences.md" not in site.pages and "data/oruk/services.json" not in data
+    assert "local_notes" not in json.loads(data["data/standards.json"])["standards"][0]
     assert "Contacts in" not in site.pages["families/primary.md"]
 
 
@@ -535,13 +538,14 @@ def overlay_problems(tmp: Path, text: str, corpus: Any, monkeypatch: pytest.Monk
 
 def test_valid_overlay_loads(tmp_path: Path, fixture_corpus: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert overlay_problems(tmp_path, VALID, fixture_corpus, monkeypatch) == []
-    loaded = overlay.load_overlay(tmp_path / "c", fixture_corpus)
+    council = overlay.load_overlay(tmp_path / "c", fixture_corpus)
+    loaded = Edition.of(fixture_corpus, council)
     assert [s.id for s in loaded.corpus.standards] == ["cl-pri-fixture-one", "testshire-pri-fixture-local"]
     assert loaded.corpus.standards[0] is fixture_corpus.standards[0]  # the national standard itself, unchanged
     assert [s.local for s in loaded.corpus.standards] == [False, True]
-    assert loaded.render_context()["notes"] == {"cl-pri-fixture-one": [overlay.render_markdown("A local note.")]}
-    assert loaded.council.services_for("sensory-and-physical", "primary")[0].id == "sensory"
-    assert loaded.council.services_for("sensory-and-physical", "secondary") == []
+    assert [n.html for n in loaded.notes_for("cl-pri-fixture-one")] == [render_markdown("A local note.")]
+    assert loaded.services_for("sensory-and-physical", "primary")[0].id == "sensory"
+    assert loaded.services_for("sensory-and-physical", "secondary") == []
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -622,7 +626,7 @@ def test_cli_check_reports_overlay_problems(tmp_path: Path) -> None:
     ],
 )
 def test_render_markdown(source: str, expected: str) -> None:
-    assert overlay.render_markdown(source) == expected
+    assert render_markdown(source) == expected
 
 
 # -- scaffolding -------------------------------------------------------------------------------------
@@ -664,13 +668,12 @@ def test_new_council_scaffold_passes_check(tmp_path: Path) -> None:
 
 
 def test_scaffold_examples_are_valid_when_switched_on(tmp_path: Path, national_ids: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    path = overlay.scaffold(tmp_path / "bc", "Example Borough Council")
+    path = scaffold.scaffold(tmp_path / "bc", "Example Borough Council")
     text = uncomment_examples(path.read_text(encoding="utf-8"))
     note_id = re.search(r"^  ([a-z0-9-]+): >-$", text, flags=re.M)
     assert note_id is not None
     path.write_text(text.replace(note_id.group(1), national_ids[0]), encoding="utf-8")  # whatever national content exists
-    loaded = overlay.load_overlay(tmp_path / "bc", load_corpus(ROOT))
-    c = loaded.council
+    c = overlay.load_overlay(tmp_path / "bc", load_corpus(ROOT))
     assert (len(c.services), len(c.notes), len(c.funding_bands), len(c.local_standards), c.fictional) == (1, 1, 1, 1, True)
     assert c.local_standards[0].id == "example-borough-pri-nurture-groups"
 
@@ -685,25 +688,25 @@ def test_scaffold_examples_are_valid_when_switched_on(tmp_path: Path, national_i
     ],
 )
 def test_slugify(name: str, slug: str) -> None:
-    assert overlay.slugify(name) == slug
+    assert scaffold.slugify(name) == slug
 
 
 def test_scaffold_refuses_a_name_without_letters(tmp_path: Path) -> None:
     with pytest.raises(OapError) as exc:
-        overlay.scaffold(tmp_path / "x", "!!!")
+        scaffold.scaffold(tmp_path / "x", "!!!")
     assert str(exc.value.problems[0]).startswith("--name: '!!!' has no letters or digits")
     assert not (tmp_path / "x").exists()
 
 
 def test_contrast_ratio_matches_wcag() -> None:
-    assert round(overlay.contrast_ratio("#000000", "#ffffff"), 2) == 21.0
-    assert round(overlay.contrast_ratio("#767676", "#ffffff"), 2) == 4.54
-    assert overlay.ratio_text(4.4999) == "4.4:1"
+    assert round(branding.contrast_ratio("#000000", "#ffffff"), 2) == 21.0
+    assert round(branding.contrast_ratio("#767676", "#ffffff"), 2) == 4.54
+    assert branding.ratio_text(4.4999) == "4.4:1"
 
 
 def test_roles_match_the_schema() -> None:
     spec = json.loads((SCHEMA_DIR / "council.schema.json").read_text(encoding="utf-8"))
-    assert list(overlay.ROLE_NAMES) == spec["$defs"]["contact"]["properties"]["role"]["enum"]
+    assert list(ROLE_NAMES) == spec["$defs"]["contact"]["properties"]["role"]["enum"]
 
 
 def test_council_name_on_a_pdf_cover(tmp_path: Path) -> None:
@@ -711,10 +714,10 @@ def test_council_name_on_a_pdf_cover(tmp_path: Path) -> None:
     import subprocess
 
     from builder import pdf
-    from builder.edition import load
+    from builder.pipeline import gather
+    from builder.printdocs import print_documents
 
-    edition, corpus, _ = load(ROOT, EXAMPLE)
-    docs = {d.name: d for d in pdf.print_documents(corpus, edition)}
+    docs = {d.name: d for d in print_documents(gather(ROOT, EXAMPLE))}
     assert all(COUNCIL in d.title for d in docs.values())
     rendered = pdf.render_document(docs["families-early-years.pdf"], pdf.prepare_assets(tmp_path / "assets"))
     (tmp_path / "cover.pdf").write_bytes(rendered.pdf)

@@ -19,10 +19,12 @@ from typing import Any
 import pytest
 
 from builder import pdf, prose
-from builder.edition import load as load_edition
+from builder.edition import Edition
+from builder.markup import html_fact, md_prose
 from builder.model import Fact
-from builder.pdf import PrintBuilder, html_fact
-from builder.render import Edition, Renderer, md_prose
+from builder.pipeline import gather
+from builder.printdocs import PrintBuilder, print_documents
+from builder.web import Renderer
 
 from .conftest import FIXTURE_STANDARD, FIXTURE_VOCABULARIES, make_project, run_oap
 from .test_pdf import flat
@@ -50,8 +52,8 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def loaded(root: Path) -> tuple[Edition, Any]:
-    edition, corpus, _ = load_edition(root, None)
-    return edition, corpus
+    edition = gather(root)
+    return edition, edition.corpus
 
 
 # -- the rules, as functions ------------------------------------------------------------------------------------------
@@ -145,18 +147,18 @@ def golden(name: str, actual: str) -> None:
 def test_golden_standard_with_a_fact_and_a_proposal(loaded: tuple[Edition, Any]) -> None:
     edition, corpus = loaded
     s = corpus.standards[0]
-    renderer = Renderer(corpus, edition, today=dt.date(2026, 11, 29))
+    renderer = Renderer(edition, today=dt.date(2026, 11, 29))
     markdown = renderer.env.get_template("_standard.md.j2").render(s=s)
     golden("standard-with-fact-and-proposal.md", markdown)
     assert rf"first [£6,000]({URL}) \(2026\-27\) of extra support" in markdown
-    print_html = PrintBuilder(corpus, edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    print_html = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
     golden("standard-with-fact-and-proposal.html", print_html)
     assert "first £6,000 (2026-27) of extra support" in print_html
 
 
 def test_families_page_shows_what_may_change_and_the_law_today(loaded: tuple[Edition, Any]) -> None:
     edition, corpus = loaded
-    page = Renderer(corpus, edition).render().pages["families/primary.md"]
+    page = Renderer(edition).render().pages["families/primary.md"]
     law = page.index(
         '<div class="admonition info oap-law-today" markdown>\n<h2 class="admonition-title" id="the-law-today">The law today</h2>'
     )
@@ -171,13 +173,13 @@ def test_families_page_shows_what_may_change_and_the_law_today(loaded: tuple[Edi
     assert "plans may be kept for the most complex needs\\. This is a proposal; the law has not changed\\." in page
     assert "**The proposal:** Schools White Paper \\(proposal, not law\\)\n([the law and guidance](/law.md)" in page
     assert page.index("What may change") > law
-    other = Renderer(corpus, edition).render().pages["families/secondary.md"]
+    other = Renderer(edition).render().pages["families/secondary.md"]
     assert "The law today" not in other  # the fixture gives the law today for primary only
 
 
 def test_families_pdf_shows_what_may_change_and_the_law_today(loaded: tuple[Edition, Any], tmp_path: Path) -> None:
     edition, corpus = loaded
-    docs = {d.name: d for d in pdf.print_documents(corpus, edition)}
+    docs = {d.name: d for d in print_documents(edition)}
     assert "A school meets the first £6,000 (2026-27) a year of extra support" in docs["handbook.pdf"].html
     assert "<strong>Amount:</strong> £6,000 (2026-27): The cost of extra support" in docs["handbook.pdf"].html
     doc = docs["families-primary.pdf"]

@@ -21,11 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder import model
+from builder.edition import Edition
 from builder.errors import OapError, Problem
 from builder.load import load_yaml
 from builder.overlay import load_overlay
 from builder.project import load_corpus, load_standards_file
-from builder.render import Edition, Renderer
+from builder.web import Renderer
 
 from .conftest import ROOT, make_project
 
@@ -195,7 +196,7 @@ def test_a_mutated_standard_is_reported_or_renders(standard: dict[str, Any], wor
     found, problems = _load_standards(workdir / "mutated.yaml", _dump({"standards": [standard]}), corpus)
     if not problems:
         assert len(found) == 1
-        Renderer(model.Corpus(corpus.vocab, tuple(found)), Edition()).render()  # whatever passes the checks must render
+        Renderer(Edition(model.Corpus(corpus.vocab, tuple(found)))).render()  # whatever passes the checks must render
 
 
 # -- the council overlay ----------------------------------------------------------------------------------------------
@@ -206,12 +207,12 @@ def test_a_mutated_council_is_reported_or_loads(council: Any, workdir: Path, cor
     folder.mkdir(exist_ok=True)
     (folder / "council.yaml").write_text(_dump(council), encoding="utf-8")
     try:
-        overlay = load_overlay(folder, corpus)
+        loaded = load_overlay(folder, corpus)
     except OapError as exc:
         assert exc.problems
         _one_line(exc.problems)
         return
-    Renderer(overlay.corpus, overlay.edition(Edition.date), **overlay.render_context()).render()
+    Renderer(Edition.of(corpus, loaded)).render()
 
 
 # -- the vocabularies, through load_corpus ----------------------------------------------------------------------------
@@ -235,7 +236,7 @@ def test_a_mutated_vocabulary_is_reported_or_loads(file: str, index: int, data: 
             assert exc.problems
             _one_line(exc.problems)
             return
-        Renderer(loaded, Edition()).render()
+        Renderer(Edition(loaded)).render()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -247,4 +248,4 @@ def test_the_generators_reach_valid_inputs(workdir: Path, corpus: model.Corpus) 
     folder = workdir / "valid-council"
     folder.mkdir(exist_ok=True)
     (folder / "council.yaml").write_text(_dump(VALID_COUNCIL), encoding="utf-8")
-    assert len(load_overlay(folder, corpus).council.local_standards) == 1
+    assert len(load_overlay(folder, corpus).local_standards) == 1

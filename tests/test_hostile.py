@@ -27,7 +27,6 @@ from typing import Any
 import pytest
 import yaml
 
-from builder import pdf as pdf_module
 from builder.load import load_yaml
 
 from .conftest import ROOT, make_project, run_oap, site_path
@@ -356,13 +355,12 @@ def test_every_vocabulary_text_field_is_text_where_shown(builds: Builds) -> None
 # -- the print HTML and the PDFs -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_print_html_holds_no_markup_from_data(builds: Builds, edition: str) -> None:
-    from builder.edition import load
-    from builder.project import load_corpus
+    from builder.pipeline import gather
+    from builder.printdocs import print_documents
 
-    clean_tags = {t for doc in pdf_module.print_documents(load_corpus(builds.root), load(builds.root, None)[0]) for t in _tags(doc.html)}
-    ed, corpus, _ = load(builds.root, builds.root / "council" if edition == "council" else None)
+    clean_tags = {t for doc in print_documents(gather(builds.root)) for t in _tags(doc.html)}
     texts = []
-    for doc in pdf_module.print_documents(corpus, ed):
+    for doc in print_documents(gather(builds.root, builds.root / "council" if edition == "council" else None)):
         scan = scan_html(doc.html)
         assert scan.scripts == [] and scan.handlers == [] and scan.script_urls == [], doc.name
         assert _tags(doc.html) <= clean_tags | {"a"}, (doc.name, _tags(doc.html) - clean_tags)

@@ -11,7 +11,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +19,12 @@ import pikepdf
 import pytest
 
 from builder import pdf
-from builder.edition import load as load_edition
+from builder.council import Council
+from builder.edition import Edition
 from builder.model import Corpus
-from builder.render import Edition, Renderer
+from builder.pipeline import gather
+from builder.printdocs import PrintDocument, print_documents, term_forms, terms_used, timestamp
+from builder.web import Renderer
 
 from .conftest import ROOT, make_project
 
@@ -36,7 +38,7 @@ class Build:
 
     folder: Path
     sizes: dict[str, int]
-    docs: dict[str, pdf.PrintDocument]
+    docs: dict[str, PrintDocument]
     records: list[logging.LogRecord]
     edition: Edition
     corpus: Corpus
@@ -54,16 +56,17 @@ class _Keep(logging.Handler):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Render every PDF once, through render_pdfs, as the build does; keep every warning logged meanwhile."""
-    edition, corpus, _ = load_edition(ROOT, None)
+    edition = gather(ROOT)
+    corpus = edition.corpus
     folder = tmp_path_factory.mktemp("pdfs")
     keep = _Keep()
     root = logging.getLogger()
     root.addHandler(keep)
     try:
-        sizes = pdf.render_pdfs(corpus, edition, folder)
+        docs = {d.name: d for d in print_documents(edition)}
+        sizes = pdf.render_pdfs(list(docs.values()), folder)
     finally:
         root.removeHandler(keep)
-    docs = {d.name: d for d in pdf.print_documents(corpus, edition)}
     return Build(folder, sizes, docs, keep.records, edition, corpus)
 
 
@@ -82,7 +85,7 @@ def flat(text: str) -> str:
     return " ".join(re.sub(r"-\n(?=\S)", "-", text).split())
 
 
-def headings(doc: pdf.PrintDocument, level: int) -> list[str]:
+def headings(doc: PrintDocument, level: int) -> list[str]:
     """The text of every heading of one level in a document's print HTML, in order."""
     found = re.findall(rf"<h{level}\b[^>]*>(.*?)</h{level}>", doc.html, re.S)
     return [" ".join(html.unescape(re.sub(r"<[^>]+>", "", h)).split()) for h in found]
@@ -126,7 +129,7 @@ def test_no_warnings_while_rendering(built: Build) -> None:
 
 
 def test_site_links_each_pdf_with_its_size(built: Build) -> None:
-    site = Renderer(built.corpus, built.edition, downloads=built.sizes).render()
+    site = Renderer(built.edition, downloads=built.sizes).render()
     kb = {name: max(1, round(size / 1024)) for name, size in built.sizes.items()}
     assert f"(/downloads/teachers-primary.pdf) (PDF, {kb['teachers-primary.pdf']} KB)" in site.pages["standards/whole-setting/primary.md"]
     assert f"(/downloads/families-post-16.pdf) (PDF, {kb['families-post-16.pdf']} KB)" in site.pages["families/post-16.md"]
@@ -186,7 +189,7 @@ def test_every_font_is_embedded(built: Build, name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_dates_come_from_the_edition(built: Build, name: str) -> None:
-    stamp = pdf.timestamp(built.edition)  # the edition's date, or SOURCE_DATE_EPOCH when the caller sets it
+    stamp = timestamp(built.edition)  # the edition's date, or SOURCE_DATE_EPOCH when the caller sets it
     with pikepdf.open(built.folder / name) as f:
         assert str(f.docinfo.CreationDate) == str(f.docinfo.ModDate) == "D:" + re.sub(r"[-T:]", "", stamp)
         assert f.open_metadata()["xmp:CreateDate"] == stamp
@@ -201,7 +204,7 @@ def test_rendering_is_deterministic(built: Build) -> None:
 
 
 def test_timestamp_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    edition = Edition()
+    edition = Edition(Corpus.__new__(Corpus))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert pdf.timestamp(edition) == "2026-01-01T00:00:00Z"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
@@ -291,8 +294,8 @@ def test_families_guide_in_plain_words(built: Build, texts: dict[str, list[str]]
 
 
 def test_council_edition_names_the_council_on_the_cover_and_in_the_title(built: Build) -> None:
-    council = types.SimpleNamespace(name="Example Borough Council")
-    docs = pdf.print_documents(built.corpus, dataclasses.replace(built.edition, council=council))
+    council = Council(name="Example Borough Council", slug="example-borough", primary_colour="#1d4f91", source="council.yaml", contacts=())
+    docs = print_documents(dataclasses.replace(built.edition, council=council))
     for doc in docs:
         assert doc.title.endswith(" – Example Borough Council")
         assert '<p class="council">Example Borough Council</p>' in doc.html
@@ -301,9 +304,9 @@ def test_council_edition_names_the_council_on_the_cover_and_in_the_title(built: 
 
 def test_a_project_with_one_standard_still_makes_every_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Phases and areas without standards say so, rather than failing or printing empty chapters."""
-    edition, corpus, _ = load_edition(make_project(tmp_path / "project"), None)
+    edition = gather(make_project(tmp_path / "project"))
     with caplog.at_level(logging.WARNING):
-        sizes = pdf.render_pdfs(corpus, edition, tmp_path / "out")
+        sizes = pdf.render_pdfs(print_documents(edition), tmp_path / "out")
     assert sorted(sizes) == sorted(NAMES) and caplog.records == []
     text = flat(subprocess.run(["pdftotext", str(tmp_path / "out" / "teachers-post-16.pdf"), "-"], capture_output=True, text=True).stdout)
     assert "This edition has no post-16 standards for cognition and learning yet." in text
@@ -316,10 +319,10 @@ def test_glossary_terms_are_found_by_their_forms() -> None:
 
     autism = Term("autism", "Autism (ASD or ASC)", "A difference in how a person communicates.")
     salt = Term("salt", "SALT or SLT", "Speech and language therapist.", expansion="Speech and language therapist")
-    assert pdf.term_forms(autism) == ["Autism", "ASD", "ASC"]
-    assert pdf.terms_used([autism, salt], "Ask the speech and language therapist.") == [salt]
-    assert pdf.terms_used([autism, salt], "an asd assessment") == []  # acronyms match in capitals only
-    assert pdf.terms_used([autism, salt], "an ASD assessment; SLT advice") == [autism, salt]
+    assert term_forms(autism) == ["Autism", "ASD", "ASC"]
+    assert terms_used([autism, salt], "Ask the speech and language therapist.") == [salt]
+    assert terms_used([autism, salt], "an asd assessment") == []  # acronyms match in capitals only
+    assert terms_used([autism, salt], "an ASD assessment; SLT advice") == [autism, salt]
 
 
 def test_text_from_data_never_becomes_markup(built: Build) -> None:
@@ -328,7 +331,7 @@ def test_text_from_data_never_becomes_markup(built: Build) -> None:
     corpus = dataclasses.replace(
         built.corpus, standards=(dataclasses.replace(first, title=evil, for_families=evil), *built.corpus.standards[1:])
     )
-    docs = pdf.print_documents(corpus, built.edition)
+    docs = print_documents(dataclasses.replace(built.edition, corpus=corpus))
     for doc in docs:
         assert "<img" not in doc.html and "<script" not in doc.html
     assert (
@@ -403,7 +406,7 @@ def test_renderer_makes_no_network_request(pdf_root: Path) -> None:
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
     try:
-        doc = pdf.PrintDocument(
+        doc = PrintDocument(
             "probe.pdf",
             "Probe",
             f"""<!DOCTYPE html><html lang="en-GB"><head><title>Probe</title>
@@ -426,12 +429,11 @@ def test_renderer_makes_no_network_request(pdf_root: Path) -> None:
 def test_render_pdfs_logs_what_weasyprint_warned_about(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    doc = pdf.PrintDocument(
+    doc = PrintDocument(
         "probe.pdf", "Probe", '<html lang="en-GB"><title>Probe</title><h1>Probe</h1><img src="https://example.org/x.png" alt="x">', b"p"
     )
-    monkeypatch.setattr(pdf, "print_documents", lambda corpus, edition: [doc])
     with caplog.at_level(logging.WARNING):
-        sizes = pdf.render_pdfs(Corpus.__new__(Corpus), Edition(), tmp_path, workers=1)
+        sizes = pdf.render_pdfs([doc], tmp_path, workers=1)
     assert list(sizes) == ["probe.pdf"]
     warned = [(r.name, r.getMessage()) for r in caplog.records]
     assert len(warned) == 1 and warned[0][0] == "weasyprint"

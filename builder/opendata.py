@@ -1,0 +1,212 @@
+"""Open data: every standard as JSON with the YAML field names, the schemas, and a council's services in the shape of
+Open Referral UK."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+from . import prose
+from .council import Council
+from .edition import Edition
+from .model import Standard, Vocabularies
+from .validate import schema
+
+ORUK_SCHEMA = "oruk-services.schema.json"
+SCHEMAS = ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json")
+"""The schemas published under data/ in every edition."""
+_ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
+"""Fixed namespace for the Open Referral ids, so a service keeps its id from build to build."""
+
+
+def data_files(edition: Edition) -> dict[str, bytes]:
+    """Every open-data file of the edition, by its path under the site."""
+    files = {"data/standards.json": standards_json(edition)}
+    for name in SCHEMAS:
+        files[f"data/{name}"] = json_bytes(schema(name))
+    if edition.council is not None:
+        files["data/oruk/services.json"] = json_bytes(oruk_services(edition.council, edition.vocab))
+        files[f"data/{ORUK_SCHEMA}"] = json_bytes(schema(ORUK_SCHEMA))
+    return files
+
+
+def json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def standard_facts(s: Standard) -> set[str]:
+    """The ids of the facts a standard cites anywhere in its text."""
+    return {i for _, text in prose.strings(dataclasses.asdict(s)) for i in prose.fact_ids(text)}
+
+
+def standards_json(edition: Edition) -> bytes:
+    """The open-data export: every standard with the YAML field names; references as objects with id and name."""
+    corpus, v = edition.corpus, edition.vocab
+
+    def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
+        return [{"id": i, "name": table[i].name, **{k: getattr(table[i], k) for k in extra}} for i in ids]
+
+    def text(value: str) -> str:
+        return prose.plain_text(value, v.facts)
+
+    items = []
+    for s in corpus.standards:
+        change = s.what_may_change
+        items.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "area": s.area,
+                "phase": s.phase,
+                "tier": s.tier,
+                "settings": list(s.settings),
+                "need_types": list(s.need_types),
+                "summary": text(s.summary),
+                "for_families": text(s.for_families),
+                "signs": [text(t) for t in s.signs],
+                "adjustments": [text(t) for t in s.adjustments],
+                "who_provides": named(v.providers, s.who_provides, "group"),
+                "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
+                "funding_note": text(s.funding_note) or None,
+                "access_route": text(s.access_route) or None,
+                "what_may_change": {
+                    "text": text(change.text),
+                    "proposals": [{"id": i, "name": p.name, "status": p.status} for i in change.proposals if (p := v.proposal(i))],
+                }
+                if change
+                else None,
+                "facts": sorted(standard_facts(s)),
+                "legal_basis": named(v.legal_bases, s.legal_basis, "citation", "statutory", "status"),
+                "evidence": named(v.evidence, s.evidence, "publisher", "year"),
+                "search_words": list(s.search_words),
+                "last_reviewed": s.last_reviewed.isoformat(),
+                "review_due": s.review_due.isoformat(),
+                "local": s.local,
+                "url": f"standards/{s.area}/{s.phase}/#{s.id}",
+            }
+        )
+        if edition.council is not None:  # a council's notes are added under the national standard, marked local
+            items[-1]["local_notes"] = [
+                {"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)} for n in edition.notes_for(s.id)
+            ]
+    doc = {
+        "edition": {
+            "title": edition.title,
+            "version": edition.version,
+            "date": edition.date.isoformat(),
+            "publisher": edition.publisher,
+            **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
+        },
+        "schema": "standards-file.schema.json",
+        "count": len(items),
+        "standards": items,
+        "facts": [
+            {
+                "id": f.id,
+                "value": f.value,
+                "applies": f.applies,
+                "description": f.description,
+                "source": f.source,
+                "url": f.url or None,
+                "review_by": f.review_by.isoformat(),
+            }
+            for f in v.facts.values()
+        ],
+    }
+    return json_bytes(doc)
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_ORUK_NAMESPACE, "/".join(parts)))
+
+
+def _compact(value: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty optional fields rather than writing null or empty text."""
+    return {k: v for k, v in value.items() if v not in (None, "", [], {})}
+
+
+def oruk_services(council: Council, vocab: Vocabularies) -> dict[str, Any]:
+    """The council's services as an Open Referral UK 3.0 shaped page of services."""
+    org = _compact(
+        {
+            "id": _uuid("organization", council.slug),
+            "name": council.name,
+            "description": f"{council.name}: services in its Local Offer for children and young people with SEND.",
+            "website": council.website,
+        }
+    )
+    items = []
+    for svc in council.services:
+        sid = _uuid("service", council.slug, svc.id)
+        attributes = [
+            _attribute(
+                sid,
+                "eligibility",
+                "need-type",
+                n,
+                vocab.need_types[n].name if n in vocab.need_types else n,
+                "School census SEN need types (OAP vocabularies/need-types.yaml)",
+            )
+            for n in svc.need_types
+        ]
+        attributes += [
+            _attribute(
+                sid,
+                "audience",
+                "phase",
+                p,
+                vocab.phases[p].name if p in vocab.phases else p,
+                "Phases of education (OAP vocabularies/phases.yaml)",
+            )
+            for p in svc.phases
+        ]
+        contacts = [
+            _compact(
+                {
+                    "id": _uuid("contact", council.slug, svc.id, str(j)),
+                    "name": c.name,
+                    "email": c.email,
+                    "phones": [{"id": _uuid("phone", council.slug, svc.id, str(j)), "number": c.phone}] if c.phone else [],
+                }
+            )
+            for j, c in enumerate(svc.contacts)
+        ]
+        items.append(
+            _compact(
+                {
+                    "id": sid,
+                    "name": svc.name,
+                    "description": svc.description,
+                    "url": svc.url,
+                    "status": "active",
+                    "organization": org,
+                    "contacts": contacts,
+                    "attributes": attributes,
+                }
+            )
+        )
+    n = len(items)
+    return {
+        "total_items": n,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": n,
+        "first_page": True,
+        "last_page": True,
+        "empty": n == 0,
+        "contents": items,
+    }
+
+
+def _attribute(service_id: str, link_type: str, taxonomy: str, code: str, name: str, label: str) -> dict[str, Any]:
+    term_id = _uuid("taxonomy", taxonomy, code)
+    return {
+        "id": _uuid("attribute", service_id, taxonomy, code),
+        "link_id": service_id,
+        "link_type": link_type,
+        "link_entity": "service",
+        "taxonomy_term_id": term_id,
+        "taxonomy_term": {"id": term_id, "code": code, "name": name, "term": name, "taxonomy": label},
+    }

@@ -1,0 +1,97 @@
+"""The one pipeline: gather an edition once, then render it once for the web, for print and as open data.
+
+    gather  load and check the national standards (builder.project) -> overlay a council (builder.overlay)
+            -> the edition model (builder.edition)
+    render  print (builder.printdocs, then builder.pdf) -> web (builder.web) -> data (builder.opendata)
+    publish MkDocs turns the pages into the site (builder.mkdocs_plugin adapts), then the new site is swapped in
+            (builder.publish)
+
+Each stage's time is kept in a Timings, so a caller can say where a build spent its time and a test can count
+how often each stage ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .edition import Edition, build_date
+from .model import Corpus
+
+STAGES = ("load", "overlay", "model", "print", "pdf", "web", "data", "publish")
+"""The named stages, in the order they run."""
+
+
+@dataclass
+class Timings:
+    """Seconds spent in each stage, and how many times each ran."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        assert name in STAGES, name
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            self.runs[name] = self.runs.get(name, 0) + 1
+
+
+@dataclass
+class Output:
+    """Everything an edition adds to the site: Markdown pages, other files, the navigation and the PDFs."""
+
+    edition: Edition
+    pages: dict[str, str]
+    files: dict[str, bytes]
+    nav: list[Any]
+    warnings: list[str]
+    pdfs: dict[str, int] = field(default_factory=dict)
+    """Each PDF's file name and size in bytes; the files themselves are in pdf_dir."""
+    pdf_dir: Path | None = None
+
+
+def gather(root: Path, council: Path | None = None, *, timings: Timings | None = None) -> Edition:
+    """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem."""
+    from .overlay import load_overlay
+    from .project import load_corpus
+
+    t = timings or Timings()
+    with t.stage("load"):
+        national: Corpus = load_corpus(root)
+    loaded = None
+    if council is not None:
+        with t.stage("overlay"):
+            loaded = load_overlay(council, national)
+    with t.stage("model"):
+        return Edition.of(national, loaded)
+
+
+def render(edition: Edition, *, pdf_dir: Path | None = None, today: dt.date | None = None, timings: Timings | None = None) -> Output:
+    """Render the edition once: its PDFs into pdf_dir (none without one), then its pages, then its open data."""
+    from .opendata import data_files
+    from .web import Renderer
+
+    t = timings or Timings()
+    sizes: dict[str, int] = {}
+    if pdf_dir is not None:
+        from .pdf import render_pdfs
+        from .printdocs import print_documents
+
+        with t.stage("print"):
+            docs = print_documents(edition)
+        with t.stage("pdf"):
+            sizes = render_pdfs(docs, pdf_dir)
+    with t.stage("web"):
+        site = Renderer(edition, downloads=sizes, today=today or build_date()).render()
+    with t.stage("data"):
+        files = {**site.files, **data_files(edition)}
+    return Output(edition, site.pages, files, site.nav, site.warnings, sizes, pdf_dir)

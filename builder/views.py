@@ -1,0 +1,61 @@
+"""Phrases computed from the data, shared by the web pages and the print documents, so both say the same thing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .model import FundingStream, LegalBasis, Standard, Vocabularies
+
+
+class Views:
+    """Names, groupings and orderings of vocabulary entries, for templates of every kind."""
+
+    def __init__(self, vocab: Vocabularies) -> None:
+        self.vocab = vocab
+        self._tier_order = {t: i for i, t in enumerate(vocab.tiers)}
+
+    def names(self, kind: str, idents: Iterable[str]) -> list[str]:
+        """The display names of vocabulary entries, in the order the standard gives them."""
+        table = getattr(self.vocab, kind)
+        return [table[i].name for i in idents]
+
+    def proposals(self, idents: Iterable[str]) -> list[LegalBasis | FundingStream]:
+        """The proposed legal bases or funding streams among idents, in the order given."""
+        return [p for i in idents if (p := self.vocab.proposal(i))]
+
+    def proposal_names(self, idents: Iterable[str]) -> list[str]:
+        """The names of proposed legal bases or funding streams, in the order given."""
+        return [p.name for p in self.proposals(idents)]
+
+    def law_names(self, idents: Iterable[str]) -> str:
+        """Legal bases by their plain names, e.g. 'Asking for an EHC needs assessment; Best endeavours'."""
+        return "; ".join(self.names("legal_bases", idents))
+
+    def payers(self, idents: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """Funding streams grouped by who holds them, for saying in words who pays: [(holder, [stream names])]."""
+        groups: dict[str, list[str]] = {}
+        for i in idents:
+            stream = self.vocab.funding_streams[i]
+            groups.setdefault(stream.budget_holder, []).append(stream.name)
+        return list(groups.items())
+
+    def by_tier(self, items: Iterable[Standard]) -> list[Standard]:
+        """Standards from universal to specialist, keeping their authored order within a tier."""
+        return sorted(items, key=lambda s: self._tier_order[s.tier])
+
+    @staticmethod
+    def used(items: Iterable[Any], field: str) -> set[str]:
+        """Every id the items name in one field, e.g. every provider of a list of standards."""
+        return {i for s in items for i in getattr(s, field)}
+
+    def globals(self) -> dict[str, Any]:
+        """The template globals every environment gets."""
+        return {
+            "names": self.names,
+            "proposal_names": self.proposal_names,
+            "law_names": self.law_names,
+            "payers": self.payers,
+            "by_tier": self.by_tier,
+            "used": self.used,
+        }
