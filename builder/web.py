@@ -163,7 +163,7 @@ def _schema_fields() -> list[dict[str, Any]]:
 def nav(edition: Edition) -> list[Any]:
     """The site's navigation: every page the edition has, in the order readers look for them."""
     v = edition.vocab
-    # Material prints nav titles as HTML, unescaped: names from the data must arrive escaped (builder.render.html_text).
+    # Material prints nav titles as HTML, unescaped: names from the data must arrive escaped (builder.markup.html_text).
     areas = [
         {
             html_text(area.name): [f"standards/{area.id}/index.md"]
