@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,10 @@ from builder.printdocs import PrintBuilder, print_documents
 from builder.web import Renderer
 
 from .conftest import FIXTURE_STANDARD, FIXTURE_VOCABULARIES, make_project, run_oap
+from .outputs import golden
 from .test_pdf import flat
 
 F = "standards/cognition-and-learning/primary.yaml"
-GOLDEN = Path(__file__).resolve().parent / "golden"
-REGENERATE = os.environ.get("OAP_REGENERATE_EXPECTED") == "1"
 STANDARD = FIXTURE_STANDARD.replace(
     "summary: A summary.", "summary: The school meets the first {fact:sen-support-threshold} of extra support."
 ).replace(
@@ -134,16 +132,6 @@ def test_a_fact_is_text_on_the_web_and_in_print() -> None:
 
 
 # -- golden: one standard on the web and in print ---------------------------------------------------------------------
-def golden(name: str, actual: str) -> None:
-    """Compare with tests/golden/<name>; OAP_REGENERATE_EXPECTED=1 rewrites it, for review as a diff."""
-    path = GOLDEN / name
-    if REGENERATE:
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.is_file(), f"no {path.name} yet: run with OAP_REGENERATE_EXPECTED=1 and review it"
-    assert actual == path.read_text(encoding="utf-8")
-
-
 def test_golden_standard_with_a_fact_and_a_proposal(loaded: tuple[Edition, Any]) -> None:
     edition, corpus = loaded
     s = corpus.standards[0]
