@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder import edition, pdf, render
+from builder import opendata, pipeline, printdocs, web
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("OAP_REGENERATE_EXPECTED") == "1"
@@ -28,42 +28,42 @@ class Gathered:
     """One edition, loaded and checked: what the renderers are given."""
 
     edition: Any
-    corpus: Any
-    extra: dict[str, Any]
-    """A council's additions for the web renderer (its notes and services); empty for the national edition."""
+
+    @property
+    def corpus(self) -> Any:
+        return self.edition.corpus
 
 
 def gather(root: Path, council: Path | None) -> Gathered:
-    """Load and check a project and, optionally, a council folder (today: builder.edition.load)."""
-    loaded, corpus, extra = edition.load(root, council)
-    return Gathered(loaded, corpus, extra)
+    """Load and check a project and, optionally, a council folder (builder.pipeline.gather)."""
+    return Gathered(pipeline.gather(root, council))
 
 
 def web_pages(g: Gathered, *, today: dt.date) -> dict[str, str]:
-    """Every generated Markdown page by its path under docs/ (today: builder.render.Renderer(...).render().pages)."""
-    return dict(render.Renderer(g.corpus, g.edition, today=today, **g.extra).render().pages)
+    """Every generated Markdown page by its path under docs/ (builder.web.Renderer(...).render().pages)."""
+    return dict(web.Renderer(g.edition, today=today).render().pages)
 
 
 def print_html(g: Gathered) -> dict[str, str]:
-    """Every print document's complete HTML by its PDF's file name (today: builder.pdf.print_documents)."""
-    return {doc.name: doc.html for doc in pdf.print_documents(g.corpus, g.edition)}
+    """Every print document's complete HTML by its PDF's file name (builder.printdocs.print_documents)."""
+    return {doc.name: doc.html for doc in printdocs.print_documents(g.edition)}
 
 
 def standards_json(g: Gathered) -> dict[str, Any]:
-    """The open data file data/standards.json, parsed (today: builder.render.standards_json)."""
-    data: dict[str, Any] = json.loads(render.standards_json(g.corpus, g.edition))
+    """The open data file data/standards.json, parsed (builder.opendata.standards_json)."""
+    data: dict[str, Any] = json.loads(opendata.standards_json(g.edition))
     return data
 
 
 def standard_markdown(g: Gathered, standard_id: str, *, today: dt.date) -> str:
-    """One standard as the teachers' pages show it (today: the partial builder/templates/_standard.md.j2)."""
-    renderer = render.Renderer(g.corpus, g.edition, today=today, **g.extra)
+    """One standard as the teachers' pages show it (the partial builder/templates/_standard.md.j2)."""
+    renderer = web.Renderer(g.edition, today=today)
     return renderer.env.get_template("_standard.md.j2").render(s=g.corpus.by_id()[standard_id])
 
 
 def standard_print_html(g: Gathered, standard_id: str) -> str:
-    """One standard as the teachers' guide prints it (today: the partial builder/templates/print/_standard.html.j2)."""
-    template = pdf.PrintBuilder(g.corpus, g.edition).env.get_template("print/_standard.html.j2")
+    """One standard as the teachers' guide prints it (the partial builder/templates/print/_standard.html.j2)."""
+    template = printdocs.PrintBuilder(g.edition).env.get_template("print/_standard.html.j2")
     return template.render(s=g.corpus.by_id()[standard_id], hl=3)
 
 
