@@ -206,14 +206,14 @@ def test_rendering_is_deterministic(built: Build) -> None:
 def test_timestamp_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     edition = Edition(Corpus.__new__(Corpus))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert pdf.timestamp(edition) == "2026-01-01T00:00:00Z"
+    assert timestamp(edition) == "2026-01-01T00:00:00Z"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    assert pdf.timestamp(edition) == "2026-01-01T00:00:00Z"
+    assert timestamp(edition) == "2026-01-01T00:00:00Z"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    assert pdf.timestamp(edition) == "1970-01-01T00:00:00Z"
+    assert timestamp(edition) == "1970-01-01T00:00:00Z"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     with pytest.raises(ValueError, match=r"^SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'$"):
-        pdf.timestamp(edition)
+        timestamp(edition)
 
 
 # -- content -------------------------------------------------------------------------------------------------------
