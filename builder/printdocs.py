@@ -16,9 +16,8 @@ from markupsafe import Markup
 
 from . import __version__
 from .edition import Edition
-from .markup import environment, html_fact
 from .model import Term
-from .views import Views
+from .views import edition_environment
 
 
 @dataclass(frozen=True)
@@ -117,15 +116,9 @@ class PrintBuilder:
         self.edition = edition
         self.corpus = edition.corpus
         self.vocab = edition.vocab
-        self.env = environment("html", self.vocab.facts)
+        self.env = edition_environment("html", edition)
         generated = timestamp(edition)
-        self.env.globals.update(Views(self.vocab).globals())
         self.env.globals.update(
-            v=self.vocab,
-            corpus=self.corpus,
-            edition=edition,
-            council=edition.council,
-            cite=lambda ident: html_fact(self.vocab.facts[ident]),
             generated=generated,
             generated_date=dt.date.fromisoformat(generated[:10]),
             version=__version__,

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import jinja2
+
+from .markup import Target, environment
 from .model import FundingStream, LegalBasis, Standard, Vocabularies
+
+if TYPE_CHECKING:
+    from .edition import Edition
 
 
 class Views:
@@ -59,3 +65,20 @@ class Views:
             "by_tier": self.by_tier,
             "used": self.used,
         }
+
+
+def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
+    """builder.markup.environment for one edition: the data every template of that target may read, and the views.
+
+    cite(id) gives a fact as the target writes it: the same placeholder the finalize fills in everywhere else.
+    """
+    env = environment(target, edition.vocab.facts)
+    env.globals.update(Views(edition.vocab).globals())
+    env.globals.update(
+        v=edition.vocab,
+        corpus=edition.corpus,
+        edition=edition,
+        council=edition.council,
+        cite=lambda ident: env.finalize(f"{{fact:{ident}}}"),  # type: ignore[misc]
+    )
+    return env

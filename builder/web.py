@@ -11,10 +11,10 @@ from markupsafe import Markup
 
 from . import acronyms, branding, prose, search_words
 from .edition import Edition, build_date
-from .markup import environment, html_text, md_escape, md_prose, raw_id
+from .markup import html_text, md_escape, raw_id
 from .model import Standard
 from .validate import schema
-from .views import Views
+from .views import edition_environment
 
 
 @dataclass
@@ -37,16 +37,10 @@ class Renderer:
         self.vocab = edition.vocab
         self.downloads = dict(downloads or {})
         self.today = today or build_date()
-        self.env = environment("markdown", self.vocab.facts)
-        self.env.globals.update(Views(self.vocab).globals())
+        self.env = edition_environment("markdown", edition)
         self.env.globals.update(
-            v=self.vocab,
-            corpus=self.corpus,
-            edition=edition,
-            council=edition.council,
             ref=self.ref,
             refs=self.refs,
-            cite=lambda ident: md_prose(f"{{fact:{ident}}}", self.vocab.facts),
             cell_url=self.cell_url,
             standard_url=self.standard_url,
             download=self.download,
