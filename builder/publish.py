@@ -14,10 +14,11 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
+from . import pipeline
 from .edition import Edition
 from .errors import OapError, Problem
 from .mkdocs_plugin import MARKER, OapPlugin
-from .pipeline import Timings, gather, render
+from .pipeline import Timings
 
 SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml")
 
@@ -60,7 +61,7 @@ def build(
     root, out = root.absolute(), out.absolute()
     t = timings or Timings()
     if edition is None:
-        edition = gather(root, council, timings=t)  # raises OapError before anything is written
+        edition = pipeline.gather(root, council, timings=t)  # raises OapError before anything is written
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
@@ -72,7 +73,7 @@ def build(
     try:
         with tempfile.TemporaryDirectory(prefix="oap-pdf-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
-            plugin.prepared = render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
+            plugin.prepared = pipeline.render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
             with t.stage("publish"):
                 mkdocs_build(cfg)
     except MkDocsException as exc:
