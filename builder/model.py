@@ -161,6 +161,25 @@ class LawToday:
 
 
 @dataclass(frozen=True)
+class Wording:
+    """Prose the site and the PDFs share, written once (vocabularies/wording.yaml): a title, paragraphs, list items.
+
+    The text is plain; each output escapes it and fills in its {fact:ID} placeholders. Which entry goes where is
+    the templates' business: they read v.wording[id].
+    """
+
+    id: str
+    source: str
+    last_reviewed: dt.date
+    review_due: dt.date
+    title: str = ""
+    """A short heading or bold lead, without a full stop; empty for none."""
+    paragraphs: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    """List items, each one or two sentences."""
+
+
+@dataclass(frozen=True)
 class WhatMayChange:
     """A proposal that may change a standard: shown apart, marked as not the law today."""
 
@@ -185,6 +204,8 @@ class Vocabularies:
     facts: dict[str, Fact] = field(default_factory=dict)
     law_today: dict[str, LawToday] = field(default_factory=dict)
     """By phase id."""
+    wording: dict[str, Wording] = field(default_factory=dict)
+    """Shared prose by id; empty when the project has no wording.yaml (the pages then leave that prose out)."""
 
     def proposal(self, ident: str) -> LegalBasis | FundingStream | None:
         """The proposed legal basis or funding stream with this id, if there is one."""

@@ -26,9 +26,10 @@ VOCABULARIES: dict[str, type] = {
     "glossary": model.Term,
     "facts": model.Fact,
     "law_today": model.LawToday,
+    "wording": model.Wording,
 }
 """Each vocabulary's top-level key and the dataclass its entries become."""
-OPTIONAL = {"facts", "law_today"}
+OPTIONAL = {"facts", "law_today", "wording"}
 """Vocabularies a project may leave out (a project with no facts cites none)."""
 KEYS = {"law_today": "phase"}
 """The field that identifies an entry, where it is not `id`: the law today has one entry per phase."""

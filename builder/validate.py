@@ -49,6 +49,54 @@ _REQUIRED_HINTS = {
     "settings": "early years standards must say which settings they mean (nursery, school-nursery, childminder, reception)",
     "access_route": "targeted-plus and specialist standards go beyond ordinarily available provision and must say how to get there",
 }
+WORDING: dict[str, tuple[str, ...]] = {
+    # families: about the support, the law today, what may change
+    "families-intro": ("paragraphs",),
+    "families-things-to-know": ("title", "items"),
+    "law-today-intro": ("paragraphs",),
+    "what-may-change-lead": ("paragraphs",),
+    # families: who to talk to
+    "talk-intro": ("paragraphs",),
+    "talk-teacher": ("title", "paragraphs"),
+    "talk-senco": ("title", "paragraphs"),
+    "talk-head": ("title", "paragraphs"),
+    "talk-send-team": ("title", "paragraphs"),
+    "talk-sendiass": ("title", "paragraphs"),
+    "talk-parent-carer-forum": ("title", "paragraphs"),
+    "talk-gp": ("title", "paragraphs"),
+    "talk-local-offer": ("paragraphs",),
+    # families: if support is not happening, and their rights
+    "escalate-intro": ("paragraphs",),
+    "escalate-teacher": ("title", "paragraphs"),
+    "escalate-senco": ("title", "paragraphs"),
+    "escalate-advice": ("title", "paragraphs"),
+    "escalate-complaint": ("title", "paragraphs"),
+    "right-ehc-needs-assessment": ("title", "paragraphs"),
+    "right-reasonable-adjustments": ("title", "paragraphs"),
+    "right-mediation-and-appeal": ("title", "paragraphs"),
+    # teachers: how to use a standard, and what the tiers mean
+    "standard-contents": ("paragraphs",),
+    "use-notice": ("title", "paragraphs"),
+    "use-plan": ("title", "paragraphs"),
+    "use-adjust": ("title", "paragraphs"),
+    "use-review": ("title", "paragraphs"),
+    "ordinarily-available": ("paragraphs",),
+    "beyond-ordinarily-available": ("paragraphs",),
+    "tiers-intro": ("paragraphs",),
+    # reference: who pays, who provides, the law, the glossary, about the project
+    "who-pays-intro": ("paragraphs",),
+    "who-pays-summary": ("items",),
+    "stream-proposed": ("title", "paragraphs"),
+    "stream-withdrawn": ("title", "paragraphs"),
+    "who-provides-intro": ("paragraphs",),
+    "law-intro": ("paragraphs",),
+    "glossary-intro": ("paragraphs",),
+    "independent-project": ("title", "paragraphs"),
+}
+"""The shared wording (vocabularies/wording.yaml) the web and print templates show: each entry's id and the fields
+they show (title, paragraphs, items). A wording file has every one of these entries with those fields, and nothing
+else; tests/test_wording.py renders the site and the PDFs' HTML to check each is shown where it says."""
+_WORDING_TEXT = ("title", "paragraphs", "items")
 _EMPTY_HINTS = {
     "who_provides": "every standard must name who provides it: at least one provider id",
     "who_pays": "every standard must name who pays: at least one funding stream id",
@@ -261,9 +309,40 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
                                 f"'{ref}' is a {basis.status} legal basis, not the law today, and cannot support a point of the law today",
                             )
                         )
+    w_doc = docs.get("wording")
+    if w_doc:
+        problems.extend(wording_problems(w_doc))
     for kind, doc in docs.items():
         problems.extend(vocabulary_prose_problems(kind, doc, vocab.facts))
     return problems
+
+
+def wording_problems(doc: Document) -> list[Problem]:
+    """The shared wording: every entry the templates show, with the fields they show, nothing else, and sound dates."""
+    out: list[Problem] = []
+    entries = doc.data["wording"]
+
+    def bad(at: Path_, message: str, *, key: bool = False) -> None:
+        out.append(doc.problem(("wording", *at), message, key=key))
+
+    for i, entry in enumerate(entries):
+        ident = entry["id"]
+        if ident not in WORDING:
+            bad((i, "id"), f"unknown wording '{ident}': no page or guide shows it {_known('wording', WORDING)}")
+        shown = WORDING.get(ident, ())
+        for name in _WORDING_TEXT if shown else ():
+            if name in shown and name not in entry:
+                bad((i, name), f"missing (the pages and guides show this entry's {name})")
+            elif name in entry and name not in shown:
+                bad((i, name), f"'{name}' is never shown for '{ident}' (the pages and guides show its {' and '.join(shown)})", key=True)
+        reviewed, due = entry["last_reviewed"], entry["review_due"]
+        if dt.date.fromisoformat(due) <= dt.date.fromisoformat(reviewed):
+            bad((i, "review_due"), f"{due} must be after last_reviewed {reviewed}")
+    present = {entry["id"] for entry in entries}
+    for ident in WORDING:
+        if ident not in present:
+            bad((), f"missing wording '{ident}' (the pages and guides show it: add an entry with this id)", key=True)
+    return out
 
 
 def vocabulary_prose_problems(kind: str, doc: Document, facts: Mapping[str, Fact]) -> list[Problem]:
@@ -276,6 +355,11 @@ def vocabulary_prose_problems(kind: str, doc: Document, facts: Mapping[str, Fact
                 for found in [*(f"{{fact:{f}}}" for f in prose.fact_ids(text)), *prose.malformed_placeholders(text)]:
                     out.append(doc.problem(path, f"a fact cannot cite another fact: '{found}' (write the text out)"))
             out.extend(prose_problems(doc, at, entry, facts, money=False, placeholders=False, dates=False))
+            continue
+        if kind == "wording":  # what readers see may not type a date either; a source may name a publication's date
+            shown = {k: v for k, v in entry.items() if k != "source"}
+            out.extend(prose_problems(doc, at, shown, facts, where="wording"))
+            out.extend(prose_problems(doc, (*at, "source"), entry["source"], facts, dates=False, where="wording"))
             continue
         proposed = entry.get("status") == "proposed"
         out.extend(prose_problems(doc, at, entry, facts, dates=kind == "law_today", phrases=not proposed, where="vocabulary"))
@@ -311,11 +395,10 @@ def prose_problems(
             out.append(doc.problem(path, f"{noun} typed into prose: '{figure}' ({_use_a_fact(figure, facts, noun)})"))
         if phrases:
             for phrase in prose.proposal_phrases(text):
-                hint = (
-                    "mention a proposal only in what_may_change, linked to a proposed legal basis or funding stream"
-                    if where == "standard"
-                    else "only an entry whose status is proposed may name it"
-                )
+                hint = {
+                    "standard": "mention a proposal only in what_may_change, linked to a proposed legal basis or funding stream",
+                    "wording": "shared wording says the law today: a proposal belongs only in a standard's what_may_change",
+                }.get(where, "only an entry whose status is proposed may name it")
                 out.append(doc.problem(path, f"'{phrase}' is a proposal, not the law today ({hint})"))
     return out
 

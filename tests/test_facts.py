@@ -151,13 +151,15 @@ def test_families_page_shows_what_may_change_and_the_law_today(loaded: tuple[Edi
         '<div class="admonition info oap-law-today" markdown>\n<h2 class="admonition-title" id="the-law-today">The law today</h2>'
     )
     assert page.index("- You can ask the council for an education, health and care needs assessment\\. (") > law
-    assert "assessment\\. (Asking for an [<abbr" in page  # the law's name, its acronym linked to the glossary
+    # the law's name, its acronym marked up (its first use on the page, in "Things to know", links to the glossary)
+    assert "assessment\\. (Asking for an <abbr" in page
+    assert page.index("education, health and care \\([<abbr") < law
     assert rf"The school pays the first [£6,000]({URL}) \(2026\-27\) of extra support\." in page
     change = page.index(
         '<div class="admonition note oap-what-may-change" markdown>\n'
         '<h4 class="admonition-title" id="cl-pri-fixture-one-what-may-change">What may change</h4>'
     )
-    assert page.index("**This is a proposal, not the law today.** ", change) > change
+    assert page.index("**This is a proposal, not the law today\\.** ", change) > change
     assert "plans may be kept for the most complex needs\\. This is a proposal; the law has not changed\\." in page
     assert "**The proposal:** Schools White Paper \\(proposal, not law\\)\n([the law and guidance](/law.md)" in page
     assert page.index("What may change") > law

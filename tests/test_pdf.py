@@ -286,7 +286,7 @@ def test_families_guide_in_plain_words(built: Build, texts: dict[str, list[str]]
         assert s.title in text
         holders = {v.funding_streams[f].budget_holder for f in s.who_pays}
         assert all(h in text or h[0].lower() + h[1:] in text for h in holders), s.id
-    assert "You can ask for an education, health and care needs assessment (EHC needs assessment)." in text
+    assert f"{v.wording['right-ehc-needs-assessment'].title}." in text  # the shared wording (vocabularies/wording.yaml)
     assert "Who to talk to" in text and "If support is not happening" in text and "Words explained" in text
     # The glossary explains the terms the guide uses.
     term = v.glossary["ehc-needs-assessment"]
