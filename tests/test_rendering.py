@@ -35,7 +35,7 @@ from .test_pdf import flat
 
 FIXTURES = ROOT / "tests" / "fixtures"
 PROJECT = FIXTURES / "project"
-"""Standards files, and the one vocabulary that differs from the frozen set (providers), laid over make_project's."""
+"""Standards files, and the vocabularies that differ from the frozen set (providers, funding streams), laid over make_project's."""
 COUNCIL = FIXTURES / "council"
 TODAY = dt.date(2026, 11, 29)
 EPOCH = str(int(dt.datetime.combine(TODAY, dt.time(), tzinfo=dt.UTC).timestamp()))
@@ -54,9 +54,15 @@ def _names(path: Path, key: str) -> dict[str, str]:
     return {entry["id"]: entry["name"] for entry in _yaml(path)[key]}
 
 
-PROVIDERS = _names(PROJECT / "standards" / "vocabularies" / "providers.yaml", "providers")
-STREAMS = _names(FIXTURE_VOCABULARIES / "funding-streams.yaml", "funding_streams")
-TIERS = _names(FIXTURE_VOCABULARIES / "tiers.yaml", "tiers")
+def _vocabulary(file: str, key: str) -> dict[str, str]:
+    """Names by id from the fixture project's own copy of a vocabulary where it has one, else the frozen one."""
+    own = PROJECT / "standards" / "vocabularies" / file
+    return _names(own if own.is_file() else FIXTURE_VOCABULARIES / file, key)
+
+
+PROVIDERS = _vocabulary("providers.yaml", "providers")
+STREAMS = _vocabulary("funding-streams.yaml", "funding_streams")
+TIERS = _vocabulary("tiers.yaml", "tiers")
 COUNCIL_YAML: dict[str, Any] = _yaml(COUNCIL / "council.yaml")
 
 
@@ -101,14 +107,15 @@ COUNCIL_NAME: str = COUNCIL_YAML["name"]
 
 
 def test_the_fixture_is_what_these_tests_assume() -> None:
-    """Two areas by two phases, every tier, several providers and both current payers: a small but varied corpus."""
+    """Two areas by two phases, every tier, every provider and payer, and two of each on one standard: small but varied."""
     assert len(NATIONAL) == 5 and len(LOCAL) == 1
     assert {(s.area, s.phase) for s in NATIONAL} == {
         (a, p) for a in ("whole-setting", "cognition-and-learning") for p in ("primary", "secondary")
     }
     assert {s.tier for s in NATIONAL} == set(TIERS.values())
     assert {p for s in NATIONAL for p in s.providers} == set(PROVIDERS.values())
-    assert {f for s in NATIONAL for f in s.payers} == {"School core budget", "High needs top-up funding"}
+    assert {f for s in NATIONAL for f in s.payers} == {"School core budget", "Notional SEN budget", "High needs top-up funding"}
+    assert any(len(s.providers) > 1 and len(s.payers) > 1 for s in NATIONAL), "so a list cut to its first item is caught"
     adjustments = [a for s in NATIONAL + LOCAL for a in s.adjustments]
     assert len(adjustments) == len(set(adjustments)), "each adjustment must be distinct, so finding it proves where it came from"
     assert COUNCIL_YAML["fictional"] is True
