@@ -450,6 +450,16 @@ def test_council_funding_band_in_the_handbook(pdf_text: dict[str, str]) -> None:
     assert f"{band['name']} {band['amount']}" in pdf_text["handbook.pdf"]
 
 
+@pytest.mark.parametrize(
+    "document",
+    ["teachers-primary.pdf", "handbook.pdf", pytest.param("families-primary.pdf", marks=COUNCIL_PDFS)],
+)
+def test_local_standard_marked_local_in_the_pdfs(pdf_text: dict[str, str], document: str) -> None:
+    """The teachers' guide and the handbook say a local standard is local; the families' guide does not yet."""
+    (s,) = LOCAL
+    assert f"Local to {COUNCIL_NAME}" in pdf_section(pdf_text[document], s)
+
+
 def test_the_council_is_on_every_pdf_cover(pdf_text: dict[str, str]) -> None:
     """What the council's PDFs do show of it today: its name on the cover."""
     assert len(pdf_text) == 9
