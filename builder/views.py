@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from .markup import Target, environment
+from .markup import lower_first as _lower_first
 from .model import FundingStream, LegalBasis, Standard, Vocabularies
 
 if TYPE_CHECKING:
@@ -46,6 +47,19 @@ class Views:
             groups.setdefault(stream.budget_holder, []).append(stream.name)
         return list(groups.items())
 
+    def who_helps(self, idents: Iterable[str]) -> str:
+        """Who provides, in words for families: 'Class teacher, Teaching assistant'."""
+        return ", ".join(self.names("providers", idents))
+
+    def who_pays(self, idents: Iterable[str]) -> str:
+        """Who pays, in words for families, grouped by who holds the money: 'The school, from its core budget; the
+        council, from the high needs block'. The one wording of who pays on the families' pages and guides."""
+        parts = [
+            f"{holder if i == 0 else _lower_first(holder)}, from {' and '.join(streams)}"
+            for i, (holder, streams) in enumerate(self.payers(idents))
+        ]
+        return "; ".join(parts)
+
     def by_tier(self, items: Iterable[Standard]) -> list[Standard]:
         """Standards from universal to specialist, keeping their authored order within a tier."""
         return sorted(items, key=lambda s: self._tier_order[s.tier])
@@ -62,6 +76,8 @@ class Views:
             "proposal_names": self.proposal_names,
             "law_names": self.law_names,
             "payers": self.payers,
+            "who_helps": self.who_helps,
+            "who_pays": self.who_pays,
             "by_tier": self.by_tier,
             "used": self.used,
         }
