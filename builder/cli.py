@@ -54,13 +54,13 @@ def main(argv: list[str] | None = None) -> int:
 def _warn_overdue(corpus: Corpus) -> None:
     """Standards past their review date and facts past theirs: warnings, not errors (as of build_date())."""
     from .edition import build_date
-    from .prose import overdue_facts
+    from .prose import overdue_facts, overdue_wording
 
     today = build_date()
     for s in corpus.standards:
         if s.review_due < today:
             print(f"warning: {s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}", file=sys.stderr)
-    for line in overdue_facts(corpus.vocab.facts, today):
+    for line in overdue_facts(corpus.vocab.facts, today) + overdue_wording(corpus.vocab.wording, today):
         print(f"warning: {line}", file=sys.stderr)
 
 

@@ -176,6 +176,8 @@ class Wording:
     """A short heading or bold lead, without a full stop; empty for none."""
     paragraphs: tuple[str, ...] = ()
     items: tuple[str, ...] = ()
+    where: str = field(default="", compare=False)
+    """File and line the entry was read from, e.g. standards/vocabularies/wording.yaml:12."""
     """List items, each one or two sentences."""
 
 

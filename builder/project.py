@@ -158,7 +158,7 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
         for i, entry in enumerate(entries):
             if entry[key] in table:
                 problems.append(doc.problem((kind, i, key), f"duplicate {key} '{entry[key]}' in {kind} (each {key} once)"))
-            extra = {"where": f"{rel}:{doc.where((kind, i))[0]}"} if kind == "facts" else {}
+            extra = {"where": f"{rel}:{doc.where((kind, i))[0]}"} if kind in ("facts", "wording") else {}
             table[entry[key]] = model.build(VOCABULARIES[kind], entry, **extra)
         tables[kind] = table
     for kind in VOCABULARIES:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .model import Fact
+from .model import Fact, Wording
 
 PLACEHOLDER = re.compile(r"\{fact:([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 """A fact placeholder: {fact:sen-support-threshold}."""
@@ -121,4 +121,14 @@ def overdue_facts(facts: Mapping[str, Fact], today: dt.date) -> list[str]:
         "(check its value and source, then move review_by on)"
         for f in facts.values()
         if f.review_by < today
+    ]
+
+
+def overdue_wording(wording: Mapping[str, Wording], today: dt.date) -> list[str]:
+    """A warning for each shared wording entry whose review_due date has passed, located at its entry."""
+    return [
+        f"{w.where}: review_due: wording '{w.id}' was due for review on {w.review_due.isoformat()} "
+        "(check it against its source, then move review_due on)"
+        for w in wording.values()
+        if w.review_due < today
     ]

@@ -126,11 +126,15 @@ class Renderer:
             pages["councils/differences.md"] = self.page("council-differences.md.j2")
             site.files.update(branding.site_files(self.edition.council))
         site.nav = nav(self.edition)
-        site.warnings = [
-            f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
-            for s in self.corpus.standards
-            if s.review_due < self.today
-        ] + prose.overdue_facts(v.facts, self.today)
+        site.warnings = (
+            [
+                f"{s.source}: review_due: {s.id} was due for review on {s.review_due.isoformat()}"
+                for s in self.corpus.standards
+                if s.review_due < self.today
+            ]
+            + prose.overdue_facts(v.facts, self.today)
+            + prose.overdue_wording(v.wording, self.today)
+        )
         return site
 
 

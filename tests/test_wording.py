@@ -9,6 +9,7 @@ tests/bad_inputs/wording-*).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass
@@ -201,3 +202,18 @@ def test_families_wording_is_plain(national: Rendered) -> None:
     lengths = [len(s.split()) for e in families for t in (*e.paragraphs, *e.items) for s in re.split(r"(?<=[.!?])\s+", t) if s]
     assert sum(lengths) / len(lengths) <= 15
     assert max(lengths) <= 25
+
+
+def test_a_wording_entry_past_its_review_date_is_a_warning_naming_where_it_is(tmp_path: Path) -> None:
+    """`oap check` warns (and still passes) about shared wording due for review, as of SOURCE_DATE_EPOCH's day."""
+    root = make_project(tmp_path / "project", vocabularies=FIXTURE_VOCABULARIES)
+    wording = load_corpus(root).vocab.wording
+    first = min(wording.values(), key=lambda w: w.review_due)
+    due = dt.datetime.combine(first.review_due, dt.time(12), tzinfo=dt.UTC)
+    on_the_day = run_oap("check", "--root", str(root), env={"SOURCE_DATE_EPOCH": str(int(due.timestamp()))})
+    assert on_the_day.returncode == 0 and f"wording '{first.id}'" not in on_the_day.stderr
+    day_after = run_oap("check", "--root", str(root), env={"SOURCE_DATE_EPOCH": str(int((due + dt.timedelta(days=1)).timestamp()))})
+    assert day_after.returncode == 0, day_after.stderr
+    line = f"warning: {first.where}: review_due: wording '{first.id}' was due for review on {first.review_due.isoformat()}"
+    assert line in day_after.stderr
+    assert first.where.startswith("standards/vocabularies/wording.yaml:")
