@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project)")
     build.add_argument("--council", type=Path, metavar="DIR", help="build a council's edition from its overlay folder")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDFs, for quick previews")
+    build.add_argument("--timings", action="store_true", help="say how long each stage of the pipeline took, and how often it ran")
     build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
 
     new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.root, args.council)
         if args.command == "build":
-            return _build(args.root, args.out, args.council, pdf=not args.no_pdf)
+            return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -96,8 +97,8 @@ def _check(root: Path, flag: Path | None) -> int:
     return 0
 
 
-def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int:
-    from .pipeline import gather
+def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False) -> int:
+    from .pipeline import Timings, gather
     from .publish import BuildFailed, build
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
@@ -109,15 +110,18 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool) -> int
         return 1
     council, note = _council("build", flag)
     try:
-        edition = gather(root, council)
+        spent = Timings()
+        edition = gather(root, council, timings=spent)
         corpus = edition.corpus
         _warn_overdue(corpus)
-        build(root, out, edition=edition, pdf=pdf)
+        build(root, out, edition=edition, pdf=pdf, timings=spent)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
     print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'}{note}.")
+    if timings:
+        print(f"oap build: stages: {spent.summary()}")
     return 0
 
 

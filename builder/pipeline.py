@@ -44,6 +44,15 @@ class Timings:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
             self.runs[name] = self.runs.get(name, 0) + 1
 
+    def summary(self) -> str:
+        """'load 1.20 s, web 0.80 s, ...' in pipeline order; a stage that ran more than once says so."""
+        parts = []
+        for name in STAGES:
+            if name in self.runs:
+                again = f" ({self.runs[name]} runs)" if self.runs[name] != 1 else ""
+                parts.append(f"{name} {self.seconds[name]:.2f} s{again}")
+        return ", ".join(parts)
+
 
 @dataclass
 class Output:

@@ -17,7 +17,7 @@ from .test_council import EXAMPLE, Page
 _STRAY_ESCAPE = re.compile(r"\\[\\`*_{}\[\]()#+\-.!|]")
 
 
-def test_oap_build_with_a_council_gathers_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oap_build_with_a_council_gathers_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Counted at the two loaders: one `oap build --council` reads the national standards and the council once each."""
     calls = {"load_corpus": 0, "load_overlay": 0, "render": 0}
 
@@ -34,8 +34,12 @@ def test_oap_build_with_a_council_gathers_once(tmp_path: Path, monkeypatch: pyte
     counting(overlay, "load_overlay", "load_overlay")
     counting(pipeline, "render", "render")
     out = tmp_path / "site"
-    assert cli.main(["build", "--no-pdf", "--root", str(ROOT), "--council", str(EXAMPLE), "--out", str(out)]) == 0
+    assert cli.main(["build", "--no-pdf", "--timings", "--root", str(ROOT), "--council", str(EXAMPLE), "--out", str(out)]) == 0
     assert calls == {"load_corpus": 1, "load_overlay": 1, "render": 1}
+    # --timings says the same: every stage that ran, once, in pipeline order; no PDF stages without PDFs.
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.startswith("oap build: stages: ")]
+    stages = [part.split(" ")[0] for part in line.removeprefix("oap build: stages: ").split(", ")]
+    assert stages == ["load", "overlay", "model", "web", "data", "publish"] and "runs)" not in line
     assert (out / "councils" / "differences" / "index.html").is_file()
 
 
