@@ -13,7 +13,7 @@ ifneq ($(PY_WANT),$(shell cat $(STAMP) 2>/dev/null))
 .PHONY: $(STAMP)
 endif
 
-.PHONY: build preview serve check test lint bench setup clean lock
+.PHONY: build preview serve check test lint bench setup clean lock schema
 
 $(STAMP): requirements.lock pyproject.toml scripts/python-env.sh scripts/check-install.py
 	bash scripts/system-packages.sh
@@ -49,6 +49,10 @@ test: $(STAMP)
 	$(VENV)/bin/oap check
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/pytest
+
+# The schemas' enums of areas, phases, tiers, need types and contact roles, rewritten from where they are defined.
+schema: $(STAMP)
+	$(VENV)/bin/python scripts/sync-schema.py
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench
