@@ -13,7 +13,7 @@ ifneq ($(PY_WANT),$(shell cat $(STAMP) 2>/dev/null))
 .PHONY: $(STAMP)
 endif
 
-.PHONY: build preview serve check test lint bench setup clean lock schema
+.PHONY: build preview serve check test test-fast lint bench setup clean lock schema
 
 $(STAMP): requirements.lock pyproject.toml scripts/python-env.sh scripts/check-install.py
 	bash scripts/system-packages.sh
@@ -49,6 +49,12 @@ test: $(STAMP)
 	$(VENV)/bin/oap check
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/pytest
+
+# The edit loop: lint, oap check and every test but the slow and browser ones (no PDFs, no browser, no whole
+# national site). scripts/test-fast.sh runs one share of the tests per core; OAP_TEST_JOBS=1 runs one plain pytest.
+test-fast: $(STAMP) lint
+	$(VENV)/bin/oap check
+	bash scripts/test-fast.sh $(VENV)
 
 # The schemas' enums of areas, phases, tiers, need types and contact roles, rewritten from where they are defined.
 schema: $(STAMP)

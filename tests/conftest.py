@@ -56,6 +56,57 @@ def run_oap(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> 
     return subprocess.run([*OAP, *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=900)
 
 
+# -- slow and browser tests, left out of `make test-fast` ---------------------------------------------------------------
+SLOW_FIXTURES = {
+    "national_site": "builds the whole national site (conftest.py)",
+    "built": "renders every PDF of the national set (test_pdf.py)",
+    "council_site": "builds the whole national site as the example council's edition (test_council.py)",
+    "builds": "builds the hostile project's two editions with PDFs (test_hostile.py)",
+    "killable": "copies the whole project and builds it (test_trust.py)",
+}
+"""Fixtures that make a test slow; a test using one (directly or through another fixture) is marked slow."""
+BROWSER_FIXTURES = {"browser"}
+"""Fixtures that start Chromium; a test using one is marked browser."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests slow or browser by the fixtures they use, so a new test on national_site needs no mark of its own."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & SLOW_FIXTURES.keys():
+            item.add_marker(pytest.mark.slow)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--shard", metavar="K/N", help="run only the Kth of N shares of the selected tests (scripts/test-fast.sh)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    shard = config.getoption("--shard")
+    if shard:
+        k, _, n = shard.partition("/")
+        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+            raise pytest.UsageError(f"--shard {shard}: expected K/N with 1 <= K <= N, e.g. 1/2")
+        config.pluginmanager.register(_Shard(int(k), int(n)), "oap-shard")
+
+
+class _Shard:
+    """One of N shares of the tests, so N pytest processes can run the edit loop on N cores at once."""
+
+    def __init__(self, k: int, n: int) -> None:
+        self.k, self.n = k, n
+
+    @pytest.hookimpl(trylast=True)  # after -m, so the shares are of the tests that will run
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Every Nth test from the Kth: a round robin, so each share gets its part of every costly file."""
+        mine = [i % self.n == self.k - 1 for i in range(len(items))]
+        config.hook.pytest_deselected(items=[item for item, keep in zip(items, mine, strict=True) if not keep])
+        items[:] = [item for item, keep in zip(items, mine, strict=True) if keep]
+
+
 FIXTURE_VOCABULARIES = ROOT / "tests" / "fixtures" / "vocabularies"
 """A small frozen set of vocabularies (see its README), for messages that must not change as the real ones grow."""
 

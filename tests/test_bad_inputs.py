@@ -156,6 +156,9 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 BUILD_CASES = [c for c in CASES if c.build]
 
 
+# slow: 32 more `oap` processes and a site build (about 25 s). make test-fast keeps test_check_reports_exactly, which
+# checks the same messages, and test_build.py::test_failed_build_leaves_last_good_site, the same promise for one case.
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BUILD_CASES, ids=[c.name for c in BUILD_CASES])
 def test_build_leaves_the_site_as_it_was(case: Case, good_site: Path, tmp_path: Path) -> None:
     root, args = make_case(case, tmp_path, site=True)

@@ -9,6 +9,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from builder.project import load_corpus
 
 from .conftest import FIXTURE_STANDARD, ROOT, run_oap
@@ -81,6 +83,7 @@ def test_no_request_leaves_the_site(national_site: Path) -> None:
             assert host not in html, (page, host)
 
 
+@pytest.mark.slow  # plain mkdocs builds the whole national site
 def test_mkdocs_build_strict_passes(tmp_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "OAP_NO_PDF": "1"}
     result = subprocess.run(

@@ -709,6 +709,7 @@ def test_roles_match_the_schema() -> None:
     assert list(ROLE_NAMES) == spec["$defs"]["contact"]["properties"]["role"]["enum"]
 
 
+@pytest.mark.slow  # renders a real families guide
 def test_council_name_on_a_pdf_cover(tmp_path: Path) -> None:
     """A real PDF of the council's edition: its cover page names the council."""
     import subprocess

@@ -167,6 +167,7 @@ def test_families_page_shows_what_may_change_and_the_law_today(loaded: tuple[Edi
     assert "The law today" not in other  # the fixture gives the law today for primary only
 
 
+@pytest.mark.slow  # renders a families guide
 def test_families_pdf_shows_what_may_change_and_the_law_today(loaded: tuple[Edition, Any], tmp_path: Path) -> None:
     edition, corpus = loaded
     docs = {d.name: d for d in print_documents(edition)}

@@ -219,6 +219,7 @@ def test_a_mutated_council_is_reported_or_loads(council: Any, workdir: Path, cor
 VOCAB_FILES = sorted(p.name for p in (ROOT / "standards" / "vocabularies").glob("*.yaml"))
 
 
+@pytest.mark.slow  # loads a whole corpus per example: about 20 s on its own
 @SLOW
 @given(file=st.sampled_from(VOCAB_FILES), index=st.integers(min_value=0, max_value=3), data=st.data())
 def test_a_mutated_vocabulary_is_reported_or_loads(file: str, index: int, data: st.DataObject, workdir: Path) -> None:

@@ -302,6 +302,7 @@ def test_council_edition_names_the_council_on_the_cover_and_in_the_title(built: 
         assert doc.identifier == f"oap:Example Borough Council:{doc.name}".encode()
 
 
+@pytest.mark.slow  # renders all nine guides, if of one standard
 def test_a_project_with_one_standard_still_makes_every_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Phases and areas without standards say so, rather than failing or printing empty chapters."""
     edition = gather(make_project(tmp_path / "project"))

@@ -17,6 +17,7 @@ from .test_council import EXAMPLE, Page
 _STRAY_ESCAPE = re.compile(r"\\[\\`*_{}\[\]()#+\-.!|]")
 
 
+@pytest.mark.slow  # builds the whole national site as a council edition
 def test_oap_build_with_a_council_gathers_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Counted at the two loaders: one `oap build --council` reads the national standards and the council once each."""
     calls = {"load_corpus": 0, "load_overlay": 0, "render": 0}
@@ -54,6 +55,7 @@ def test_the_readme_module_map_names_every_module() -> None:
     assert named - modules == set(), "the README's map names modules that do not exist"
 
 
+@pytest.mark.slow  # builds the whole national site, twice
 @pytest.mark.parametrize("edition", ["national", "council"])
 def test_no_page_shows_a_build_path_or_a_stray_escape(edition: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     out = tmp_path_factory.mktemp(edition) / "site"

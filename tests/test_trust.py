@@ -279,6 +279,7 @@ def network_project(folder: Path, host: str) -> Path:
     return root
 
 
+@pytest.mark.slow  # two builds with PDFs
 def test_a_whole_build_with_pdfs_fetches_nothing(listener: tuple[str, list[str]], browser: Any, tmp_path: Path) -> None:
     host, connections = listener
     root = network_project(tmp_path / "project", host)
@@ -322,6 +323,7 @@ def reproducible_project(folder: Path) -> Path:
     return root
 
 
+@pytest.mark.slow  # four builds with PDFs
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     """National and council editions with PDFs, twice each in fresh processes (so hash seeds differ), same epoch."""
     root = reproducible_project(tmp_path / "project")
@@ -344,6 +346,7 @@ def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
     assert gzip.decompress((site / "sitemap.xml.gz").read_bytes()) == (site / "sitemap.xml").read_bytes()
 
 
+@pytest.mark.slow  # builds the whole national site twice
 def test_the_whole_national_site_is_reproducible(tmp_path: Path) -> None:
     """Every real standard, no PDFs (test_two_builds_are_byte_identical covers them on a smaller corpus)."""
     digests = []
