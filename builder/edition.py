@@ -14,7 +14,6 @@ from pathlib import Path
 
 from . import __version__
 from .council import Council, Note, Service
-from .markup import long_date
 from .model import Corpus, Vocabularies
 
 COUNCIL_ENV = "OAP_COUNCIL"
@@ -53,6 +52,8 @@ class Edition:
 
     @property
     def label(self) -> str:
+        from .markup import long_date  # markup loads Jinja and Markdown, which `oap check` never needs
+
         return f"Edition {self.version}, content as of {long_date(self.date)}"
 
     @property

@@ -70,7 +70,6 @@ class Output:
 
 def gather(root: Path, council: Path | None = None, *, timings: Timings | None = None) -> Edition:
     """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem."""
-    from .overlay import load_overlay
     from .project import load_corpus
 
     t = timings or Timings()
@@ -78,6 +77,8 @@ def gather(root: Path, council: Path | None = None, *, timings: Timings | None =
         national: Corpus = load_corpus(root)
     loaded = None
     if council is not None:
+        from .overlay import load_overlay  # council loading needs Markdown and nh3; the national check does not
+
         with t.stage("overlay"):
             loaded = load_overlay(council, national)
     with t.stage("model"):
