@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +252,24 @@ def _unreadable(rel: str, exc: OSError) -> Problem:
 def _not_regular(rel: str, mode: int) -> Problem:
     kind = _KINDS.get(stat.S_IFMT(mode), "special file")
     return Problem(rel, message=f"is a {kind}, not a regular file (only ordinary files are read: replace it with the file itself)")
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+"""The endings of the files we read, in the only case we read them."""
+
+
+def case_slip(rel: str, name: str, ours: Iterable[str]) -> Problem | None:
+    """A Problem if name differs only in case from one of our file names, naming the right one.
+
+    Why: on Linux such a file (primary.YAML, Areas.yaml, Council.yaml) is not the file we read and was skipped
+    without a word, while macOS and Windows read it; an author sees their edit vanish on one machine only.
+    """
+    right = next((our for our in ours if our != name and our.lower() == name.lower()), None)
+    if right is None:
+        return None
+    return Problem(
+        rel, message=f"file name '{name}' differs only in case from '{right}' (rename it to {right}: our file names are lower-case)"
+    )
 
 
 def walk(

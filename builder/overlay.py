@@ -15,7 +15,7 @@ from . import model
 from .branding import HEADER_TEXT, MIN_CONTRAST, contrast_ratio, ratio_text
 from .council import Contact, Council, FundingBand, Note, Service
 from .errors import OapError, Problem
-from .load import Document, load_yaml, read_regular
+from .load import Document, case_slip, load_yaml, read_regular
 from .markup import render_markdown
 from .project import VOCABULARIES, load_standards_file
 from .validate import schema_problems
@@ -47,6 +47,13 @@ def load_overlay(council_dir: Path, corpus: model.Corpus) -> Council:
     rel = shown_path(folder / COUNCIL_FILE)
     if not folder.is_dir():
         raise OapError([Problem(shown_path(folder), message='no such council folder (create one with: oap new-council DIR --name "...")')])
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:  # an unreadable folder: reading council.yaml below says so, with the reason
+        names = []
+    slips = [s for name in names if (s := case_slip(shown_path(folder / name), name, [COUNCIL_FILE]))]
+    if slips:  # Council.yaml is not the file we read: say so rather than load another or report it missing
+        raise OapError(slips)
     if not os.path.lexists(folder / COUNCIL_FILE):  # anything else there (a FIFO, a device) load_yaml refuses by name
         raise OapError(
             [Problem(rel, message='missing: a council folder holds a council.yaml (create one with: oap new-council DIR --name "...")')]

@@ -146,10 +146,24 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def render_all(docs: list[PrintDocument], root: Path, *, workers: int) -> dict[str, Rendered]:
-    """Render documents in worker processes, longest first so the handbook never starts last and runs alone."""
+def _use_scratch(folder: str) -> None:
+    """Pool initializer: the worker's temporary files go into folder, which the build removes.
+
+    Why: WeasyPrint copies web fonts into a mkdtemp('weasyprint-') folder per font configuration and removes it only
+    in __del__, which does not run when a worker process exits; every build left two ~1.5 MB folders behind.
+    """
+    if folder:
+        os.environ["TMPDIR"] = folder
+        tempfile.tempdir = folder
+
+
+def render_all(docs: list[PrintDocument], root: Path, *, workers: int, scratch: Path | None = None) -> dict[str, Rendered]:
+    """Render documents in worker processes, longest first so the handbook never starts last and runs alone.
+
+    scratch, when given, is the workers' temporary folder (the caller removes it).
+    """
     queue = sorted(docs, key=lambda d: len(d.html), reverse=True)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch) if scratch else "",)) as pool:
         return {r.name: r for r in pool.map(_render_in_worker, queue, [root] * len(queue))}
 
 
@@ -157,7 +171,9 @@ def render_pdfs(docs: list[PrintDocument], out_dir: Path, *, workers: int | None
     """Write every document's PDF into out_dir and return each file name with its size in bytes."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="oap-print-") as tmp:
-        results = render_all(docs, prepare_assets(Path(tmp)), workers=workers or default_workers())
+        scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
+        scratch.mkdir()
+        results = render_all(docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch)
     sizes: dict[str, int] = {}
     for doc in docs:
         rendered = results[doc.name]

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import model
 from .errors import OapError, Problem
-from .load import MAX_BYTES, Document, load_yaml, walk
+from .load import MAX_BYTES, YAML_SUFFIXES, Document, case_slip, load_yaml, walk
 from .validate import check_standard, check_vocabularies, schema_problems
 
 VOCABULARIES: dict[str, type] = {
@@ -135,9 +135,13 @@ def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocab
     start = len(problems)
     broken = False  # a file that did not load: its vocabulary, perhaps an optional one, is unknown
     for path in walk(folder, root, problems, recursive=False):
+        rel = _rel(path, root)
+        ours = [kind.replace("_", "-") + suffix for kind in VOCABULARIES for suffix in YAML_SUFFIXES]
+        if slip := case_slip(rel, path.name, ours):
+            problems.append(slip)
+            continue
         if not fnmatch.fnmatch(path.name, "*.y*ml"):
             continue
-        rel = _rel(path, root)
         doc, errs = load_yaml(path, rel, within=root)
         problems.extend(errs)
         if doc is None:
@@ -188,7 +192,7 @@ def _standards_files(root: Path, problems: list[Problem], vocab: model.Vocabular
         rel_parts = path.relative_to(base).parts
         if any(part.startswith((".", "_")) for part in rel_parts) or rel_parts[0] in RESERVED:
             continue
-        if path.suffix not in (".yaml", ".yml"):
+        if path.suffix.lower() not in YAML_SUFFIXES:
             continue
         rel = _rel(path, root)
         if len(rel_parts) != 2:
@@ -201,6 +205,10 @@ def _standards_files(root: Path, problems: list[Problem], vocab: model.Vocabular
         folder, phase = rel_parts[0], path.stem
         if areas is not None and folder not in areas:
             problems.append(Problem(rel, message=f"folder '{folder}' is not an area of need (allowed: {', '.join(areas)})"))
+            continue
+        ours = [p + suffix for p in phases for suffix in YAML_SUFFIXES] if phases is not None else [path.name.lower()]
+        if slip := case_slip(rel, path.name, ours):
+            problems.append(slip)
             continue
         if phases is not None and phase not in phases:
             problems.append(

@@ -103,7 +103,7 @@ def make_case(case: Case, tmp: Path, *, site: bool = False) -> tuple[Path, list[
     args = ["--root", "."]
     if case.council is not None:
         council = root / "council"
-        council.mkdir()
+        council.mkdir(exist_ok=True)  # files may already have put something in it
         if case.council:
             shutil.copyfile(case.folder / case.council, council / "council.yaml")
         args += ["--council", "council"]

@@ -458,7 +458,9 @@ CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "not an email address": (
         edited(("email: send@example.invalid", "email: send at example")),
-        [f"{C}:8:12: contacts[0].email: 'send at example' is not an email address (e.g. send@example.gov.uk)"],
+        [
+            f"{C}:8:12: contacts[0].email: 'send at example' is not one email address (expected just the address, name@domain, e.g. send@example.gov.uk: letters, digits and . _ + - only, no spaces, no mailto:, nothing after a ?)"
+        ],
     ),
     "a council name with markup": (
         edited(("name: Testshire Council", "name: Testshire <script>")),

@@ -439,3 +439,21 @@ def test_render_pdfs_logs_what_weasyprint_warned_about(
     warned = [(r.name, r.getMessage()) for r in caplog.records]
     assert len(warned) == 1 and warned[0][0] == "weasyprint"
     assert warned[0][1].startswith("probe.pdf: Failed to load image at 'https://example.org/x.png': ValueError: refused ")
+
+
+def test_a_pdf_build_leaves_nothing_in_the_temporary_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """WeasyPrint's font folders (weasyprint-*) and ours (oap-*) are all removed, in the workers too (issue 18)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR afresh, here and in the workers
+    doc = PrintDocument(
+        "probe.pdf",
+        "Probe",
+        '<html lang="en-GB"><title>Probe</title><style>@font-face { font-family: Body; src: url("fonts/DejaVuSans.ttf"); }'
+        " p { font-family: Body; }</style><h1>Probe</h1><p>Text</p>",
+        b"p",
+    )
+    sizes = pdf.render_pdfs([doc], tmp_path / "out", workers=1)
+    assert list(sizes) == ["probe.pdf"]
+    assert sorted(p.name for p in scratch.iterdir()) == []
