@@ -37,12 +37,7 @@ class Edition:
     def of(cls, national: Corpus, council: Council | None = None) -> Edition:
         """The national corpus, with the council's local standards merged in area-and-phase order; dated by its
         most recently reviewed standard."""
-        corpus = national
-        if council is not None:
-            v = national.vocab
-            order = {(a, p): i for i, (a, p) in enumerate((a, p) for a in v.areas for p in v.phases)}
-            merged = sorted(national.standards + council.local_standards, key=lambda s: order.get((s.area, s.phase), len(order)))
-            corpus = Corpus(v, tuple(merged))
+        corpus = national if council is None else Corpus.ordered(national.vocab, national.standards + council.local_standards)
         date = max((s.last_reviewed for s in corpus.standards), default=FIRST_DATE)
         return cls(corpus=corpus, council=council, date=date)
 

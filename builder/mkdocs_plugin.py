@@ -48,7 +48,6 @@ class OapPlugin(BasePlugin[OapConfig]):
         self.prepared: pipeline.Output | None = None
         """The rendered edition, when `oap build` has gathered and rendered it before MkDocs started."""
         self.edition: Edition | None = None
-        self.output: pipeline.Output | None = None
         self._tmp: str | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -86,7 +85,7 @@ class OapPlugin(BasePlugin[OapConfig]):
         return pipeline.render(self.edition, pdf_dir=pdf_dir)
 
     def on_files(self, files: Files, config: Any) -> Files:
-        out = self.output = self._render()
+        out = self._render()
         for warning in out.warnings:
             log.info("review overdue: %s", warning)
         for path, content in out.pages.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -250,6 +251,12 @@ class Corpus:
 
     vocab: Vocabularies
     standards: tuple[Standard, ...]
+
+    @classmethod
+    def ordered(cls, vocab: Vocabularies, standards: Iterable[Standard]) -> Corpus:
+        """A corpus of these standards in area-and-phase order (the vocabularies' order), authored order within a cell."""
+        order = {(a, p): i for i, (a, p) in enumerate((a, p) for a in vocab.areas for p in vocab.phases)}
+        return cls(vocab, tuple(sorted(standards, key=lambda s: order.get((s.area, s.phase), len(order)))))
 
     def cell(self, area: str, phase: str) -> list[Standard]:
         """The standards of one area of need and phase, in authored order."""

@@ -84,8 +84,7 @@ def load_corpus(root: Path) -> model.Corpus:
     _check_unique([(s.id, s.source) for s in standards], problems)
     if problems or vocab is None:
         raise OapError(problems)
-    order = {(a, p): i for i, (a, p) in enumerate((a, p) for a in vocab.areas for p in vocab.phases)}
-    corpus = model.Corpus(vocab, tuple(sorted(standards, key=lambda s: order.get((s.area, s.phase), len(order)))))
+    corpus = model.Corpus.ordered(vocab, standards)
     _cache[root] = (sig, corpus)
     return corpus
 

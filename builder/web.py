@@ -46,8 +46,6 @@ class Renderer:
             download=self.download,
             downloads=self.downloads,
             today=self.today,
-            notes={s.id: [n.html for n in notes] for s in self.corpus.standards if (notes := edition.notes_for(s.id))},
-            services_for=edition.services_for,
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
         self.env.globals.update(
