@@ -106,7 +106,9 @@ class Display:
             redirect_stdout=False,
             redirect_stderr=True,
         )
-        self.tasks: dict[str, Any] = {}
+        # Every row is made now, hidden, and shown when its stage starts: adding a row later would redraw the display
+        # from this thread while rich's own thread redraws it too, and a row could be left behind on screen.
+        self.tasks = {name: self.progress.add_task(label, start=False, visible=False, note="", counted=False) for name, label in LABELS.items()}
         self.totals: dict[str, int] = {}
 
     def __enter__(self) -> Display:
@@ -120,7 +122,8 @@ class Display:
         self.progress.stop()
 
     def started(self, name: str) -> None:
-        self.tasks[name] = self.progress.add_task(LABELS.get(name, name), total=None, note="", counted=False)
+        self.progress.start_task(self.tasks[name])
+        self.progress.update(self.tasks[name], total=None, visible=True)
 
     def advanced(self, name: str, done: int, total: int, note: str) -> None:
         self.totals[name] = total
