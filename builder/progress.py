@@ -108,7 +108,9 @@ class Display:
         )
         # Every row is made now, hidden, and shown when its stage starts: adding a row later would redraw the display
         # from this thread while rich's own thread redraws it too, and a row could be left behind on screen.
-        self.tasks = {name: self.progress.add_task(label, start=False, visible=False, note="", counted=False) for name, label in LABELS.items()}
+        self.tasks = {
+            name: self.progress.add_task(label, start=False, visible=False, note="", counted=False) for name, label in LABELS.items()
+        }
         self.totals: dict[str, int] = {}
 
     def __enter__(self) -> Display:

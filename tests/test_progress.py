@@ -282,7 +282,6 @@ def test_a_council_that_fails_its_check_prints_no_stage_line(fixture: Path, tmp_
         assert "cl-pri-no-such-standard" in result.stderr and result.stderr.splitlines()[-1] == "1 problem found; nothing was written."
 
 
-
 def test_every_stage_has_a_row_in_the_live_display() -> None:
     from builder import pipeline, progress
 
