@@ -44,6 +44,8 @@ SITE_STAGES = ["load", "model", "web", "data", "publish"]
 """The stages of `oap build --no-pdf`, in the order they run."""
 STAGE_LINE = re.compile(r"^oap: (?P<stage>[a-z]+) \d+\.\d\d s(?: \((?P<note>.*)\))?$")
 BUILT = re.compile(r"^oap build: built 5 standards into \S+ \(no PDFs\) in \d+\.\d s\.$")
+FUTURE = "2000000000"
+"""SOURCE_DATE_EPOCH in May 2033, when every fixture standard and fact is overdue for review."""
 CHECKED = re.compile(r"^oap check: OK: 5 standards in 4 area-and-phase cells; .* legal bases checked in \d+\.\d s\.$")
 
 
@@ -203,6 +205,18 @@ def test_a_terminal_shows_the_pdfs_documents_and_pages_as_they_finish(fixture: P
     (row,) = [line for line in run.screen if LABELS["pdf"] in line]
     assert re.fullmatch(rf"✓ {re.escape(LABELS['pdf'])}\s+{BAR}+ 9 of 9 documents, {pages} pages \d+\.\d s", row), row
     assert finished_rows(run.screen) == [LABELS[s] for s in ("load", "model", "print", "pdf", "web", "data", "publish")]
+
+
+def test_warnings_during_the_display_are_printed_above_it_whole(fixture: Path, tmp_path: Path) -> None:
+    """Ten years on, every review is overdue: each warning is a whole line above the display, which ends as usual."""
+    piped = run_oap("check", "--root", ".", cwd=fixture, env={"SOURCE_DATE_EPOCH": FUTURE})
+    warnings = piped.stderr.splitlines()
+    assert len(warnings) >= 5 and all(w.startswith("warning: ") for w in warnings)
+    run = on_terminal("build", "--no-pdf", "--root", ".", "--out", str(tmp_path / "site"), cwd=fixture, env={"SOURCE_DATE_EPOCH": FUTURE})
+    assert run.code == 0, run.raw
+    screen = run.screen
+    assert screen[: len(warnings)] == warnings
+    assert finished_rows(screen[len(warnings) : -1]) == [LABELS[s] for s in SITE_STAGES] and BUILT.match(screen[-1]), screen
 
 
 def test_a_failed_run_leaves_only_its_problems_on_the_screen(broken: Path, tmp_path: Path) -> None:
