@@ -199,9 +199,10 @@ def test_a_terminal_shows_the_pdfs_documents_and_pages_as_they_finish(fixture: P
         with pikepdf.open(path) as pdf:
             pages += len(pdf.pages)
     assert len(pdfs) == 9 and pages > 9
-    # Counted as they finish: the first document alone, ... , all nine with every page (counted here from the PDFs).
+    # Counted as they finish, not all at the end: the display (redrawn 8 times a second) shows some counts short of
+    # nine, never going back, then all nine with every page (counted here from the PDFs themselves).
     seen = [int(n) for n in re.findall(r"(\d) of 9 documents, \d+ pages", run.raw)]
-    assert seen[0] == 1 and set(seen) == set(range(1, 10)) and seen == sorted(seen), sorted(set(seen))
+    assert seen == sorted(seen) and seen[-1] == 9 and len(set(seen)) >= 3, sorted(set(seen))
     (row,) = [line for line in run.screen if LABELS["pdf"] in line]
     assert re.fullmatch(rf"✓ {re.escape(LABELS['pdf'])}\s+{BAR}+ 9 of 9 documents, {pages} pages \d+\.\d s", row), row
     assert finished_rows(run.screen) == [LABELS[s] for s in ("load", "model", "print", "pdf", "web", "data", "publish")]
