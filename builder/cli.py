@@ -12,6 +12,8 @@ from . import __version__
 from .errors import OapError
 from .model import Corpus
 
+QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oap", description="Check and publish ordinarily available provision standards.")
@@ -21,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="load and validate everything; report every problem at once")
     check.add_argument("--council", type=Path, metavar="DIR", help="also check a council overlay folder")
     check.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    check.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     build = sub.add_parser("build", help="check, then build the site (and PDFs) into site/ or --out")
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project)")
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--no-pdf", action="store_true", help="skip the PDFs, for quick previews")
     build.add_argument("--timings", action="store_true", help="say how long each stage of the pipeline took, and how often it ran")
     build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
     new.add_argument("dir", type=Path, metavar="DIR")
@@ -37,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         if args.command == "check":
-            return _check(args.root, args.council)
+            return _check(args.root, args.council, quiet=args.quiet)
         if args.command == "build":
-            return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings)
+            return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -80,28 +84,33 @@ class _Refused(Exception):
     """A setting the command cannot act on: one line for the user, no traceback."""
 
 
-def _check(root: Path, flag: Path | None) -> int:
-    from .pipeline import gather
+def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
+    from .pipeline import Timings, gather
+    from .progress import shown
 
     council, note = _council("check", flag)
-    corpus = gather(root, council).corpus
-    _warn_overdue(corpus)
+    spent = Timings()
+    with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
+        corpus = gather(root, council, timings=spent).corpus
+        _warn_overdue(corpus)
     v = corpus.vocab
     local = sum(1 for s in corpus.standards if s.local)
     extra = f" ({local} local to the council)" if council else ""
     cells = len({(s.area, s.phase) for s in corpus.standards})
     print(
         f"oap check: OK: {len(corpus.standards)} standards{extra} in {cells} area-and-phase cells; "
-        f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked{note}."
+        f"{len(v.providers)} providers, {len(v.funding_streams)} funding streams, {len(v.legal_bases)} legal bases checked "
+        f"in {spent.total():.1f} s{note}."
     )
     return 0
 
 
-def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False) -> int:
+def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False) -> int:
     from .pipeline import Timings, gather
+    from .progress import StderrNow, shown
     from .publish import BuildFailed, build
 
-    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING)
+    logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING, stream=StderrNow())
     out = out or root / "site"
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch and not epoch.isdigit():  # MkDocs and the PDFs would each stop on it with a traceback
@@ -111,15 +120,16 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timing
     council, note = _council("build", flag)
     try:
         spent = Timings()
-        edition = gather(root, council, timings=spent)
-        corpus = edition.corpus
-        _warn_overdue(corpus)
-        build(root, out, edition=edition, pdf=pdf, timings=spent)
+        with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
+            edition = gather(root, council, timings=spent)
+            corpus = edition.corpus
+            _warn_overdue(corpus)
+            build(root, out, edition=edition, pdf=pdf, timings=spent)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
-    print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'}{note}.")
+    print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'} in {spent.total():.1f} s{note}.")
     if timings:
         print(f"oap build: stages: {spent.summary()}")
     return 0

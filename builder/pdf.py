@@ -12,8 +12,8 @@ import mimetypes
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,8 @@ class Rendered:
     pdf: bytes
     warnings: tuple[tuple[str, int, str], ...]
     """(logger name, level, message) of each warning, e.g. ("weasyprint", 30, "Failed to load image ...")."""
+    pages: int = 0
+    """How many pages the PDF has (for the build's progress display)."""
 
 
 # -- safety: what the renderer may read ------------------------------------------------------------------------
@@ -126,10 +128,16 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
 
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
+    pages: list[int] = []  # a finisher sees the laid-out document just before the PDF is closed; it changes nothing
     with collect_warnings() as records:
         source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
-        pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, **PDF_OPTIONS)
-    return Rendered(doc.name, pdf, tuple(records))
+        pdf = source.write_pdf(
+            pdf_identifier=doc.identifier,
+            cache={} if cache is None else cache,
+            finisher=lambda document, _pdf: pages.append(len(document.pages)),
+            **PDF_OPTIONS,
+        )
+    return Rendered(doc.name, pdf, tuple(records), sum(pages))
 
 
 _worker_cache: dict[str, Any] = {}
@@ -157,23 +165,50 @@ def _use_scratch(folder: str) -> None:
         tempfile.tempdir = folder
 
 
-def render_all(docs: list[PrintDocument], root: Path, *, workers: int, scratch: Path | None = None) -> dict[str, Rendered]:
+def render_all(
+    docs: list[PrintDocument], root: Path, *, workers: int, scratch: Path | None = None, done: Callable[[Rendered], None] | None = None
+) -> dict[str, Rendered]:
     """Render documents in worker processes, longest first so the handbook never starts last and runs alone.
 
-    scratch, when given, is the workers' temporary folder (the caller removes it).
+    scratch, when given, is the workers' temporary folder (the caller removes it); done, when given, is called with
+    each document as it finishes, in the order they finish.
     """
     queue = sorted(docs, key=lambda d: len(d.html), reverse=True)
+    results: dict[str, Rendered] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch) if scratch else "",)) as pool:
-        return {r.name: r for r in pool.map(_render_in_worker, queue, [root] * len(queue))}
+        try:
+            for future in as_completed([pool.submit(_render_in_worker, doc, root) for doc in queue]):
+                rendered = future.result()
+                results[rendered.name] = rendered
+                if done:
+                    done(rendered)
+        except BaseException:
+            # Ctrl-C or a failed document: start no more documents, so the build stops within the running ones' time.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
 
 
-def render_pdfs(docs: list[PrintDocument], out_dir: Path, *, workers: int | None = None) -> dict[str, int]:
-    """Write every document's PDF into out_dir and return each file name with its size in bytes."""
+def render_pdfs(
+    docs: list[PrintDocument], out_dir: Path, *, workers: int | None = None, done: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Write every document's PDF into out_dir and return each file name with its size in bytes.
+
+    done, when given, is told the documents and the pages finished so far, each time a document finishes.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
+    finished = {"documents": 0, "pages": 0}
+
+    def tell(rendered: Rendered) -> None:
+        finished["documents"] += 1
+        finished["pages"] += rendered.pages
+        if done:
+            done(finished["documents"], finished["pages"])
+
     with tempfile.TemporaryDirectory(prefix="oap-print-") as tmp:
         scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
         scratch.mkdir()
-        results = render_all(docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch)
+        results = render_all(docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch, done=tell)
     sizes: dict[str, int] = {}
     for doc in docs:
         rendered = results[doc.name]

@@ -7,7 +7,8 @@
             (builder.publish)
 
 Each stage's time is kept in a Timings, so a caller can say where a build spent its time and a test can count
-how often each stage ran.
+how often each stage ran. A Timings may also have a listener, told as each stage starts, moves on and ends: that
+is how `oap` shows its progress (builder.progress).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .edition import Edition, build_date
 from .model import Corpus
@@ -27,22 +28,50 @@ STAGES = ("load", "overlay", "model", "print", "pdf", "web", "data", "publish")
 """The named stages, in the order they run."""
 
 
+class Listener(Protocol):
+    """Told by a Timings as each stage starts, moves on and ends (builder.progress shows it to the user)."""
+
+    def started(self, name: str) -> None: ...
+
+    def advanced(self, name: str, done: int, total: int, note: str) -> None:
+        """done of total items of the running stage are finished; note says so in words, e.g. '3 of 9 documents'."""
+
+    def finished(self, name: str, seconds: float) -> None:
+        """The stage ended without an error (a stage that raises is never reported finished)."""
+
+
 @dataclass
 class Timings:
-    """Seconds spent in each stage, and how many times each ran."""
+    """Seconds spent in each stage, and how many times each ran; the listener, if any, is told as they happen."""
 
     seconds: dict[str, float] = field(default_factory=dict)
     runs: dict[str, int] = field(default_factory=dict)
+    listener: Listener | None = None
+    began: float = field(default_factory=time.perf_counter)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         assert name in STAGES, name
+        if self.listener:
+            self.listener.started(name)
         start = time.perf_counter()
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            spent = time.perf_counter() - start
+            self.seconds[name] = self.seconds.get(name, 0.0) + spent
             self.runs[name] = self.runs.get(name, 0) + 1
+        if self.listener:
+            self.listener.finished(name, spent)
+
+    def advance(self, name: str, done: int, total: int, note: str) -> None:
+        """Report progress inside a running stage, for the stages that can count their work (the PDFs)."""
+        if self.listener:
+            self.listener.advanced(name, done, total, note)
+
+    def total(self) -> float:
+        """Seconds since this Timings was made: the whole command's time, for its final line."""
+        return time.perf_counter() - self.began
 
     def summary(self) -> str:
         """'load 1.20 s, web 0.80 s, ...' in pipeline order; a stage that ran more than once says so."""
@@ -70,10 +99,10 @@ class Output:
 
 def gather(root: Path, council: Path | None = None, *, timings: Timings | None = None) -> Edition:
     """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem."""
-    from .project import load_corpus
-
     t = timings or Timings()
     with t.stage("load"):
+        from .project import load_corpus  # in the stage: importing the checker (jsonschema) is part of its time
+
         national: Corpus = load_corpus(root)
     loaded = None
     if council is not None:
@@ -99,9 +128,14 @@ def render(edition: Edition, *, pdf_dir: Path | None = None, today: dt.date | No
         with t.stage("print"):
             docs = print_documents(edition)
         with t.stage("pdf"):
-            sizes = render_pdfs(docs, pdf_dir)
+            sizes = render_pdfs(docs, pdf_dir, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages)))
     with t.stage("web"):
         site = Renderer(edition, downloads=sizes, today=today or build_date()).render()
     with t.stage("data"):
         files = {**site.files, **data_files(edition)}
     return Output(edition, site.pages, files, site.nav, site.warnings, sizes, pdf_dir)
+
+
+def _pdf_note(done: int, total: int, pages: int) -> str:
+    """'3 of 9 documents, 120 pages': what the PDF stage has finished so far."""
+    return f"{done} of {total} document{'s' if total != 1 else ''}, {pages} page{'s' if pages != 1 else ''}"
