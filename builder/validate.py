@@ -287,7 +287,7 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
     elif kind == "format" and spec == "date":
         yield doc.problem(path, f"'{value}' is not a real date (expected YYYY-MM-DD)")
     elif kind == "maxLength":
-        yield doc.problem(path, f"is too long: {len(value)} characters (at most {spec})")
+        yield doc.problem(path, f"is too long: {len(value):,} characters (at most {spec:,})")
     elif kind in ("minProperties", "maxProperties"):
         found = ", ".join(sorted(value)) or "none"
         yield doc.problem(
