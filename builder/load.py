@@ -140,14 +140,22 @@ def _odd_break_problem(rel: str, text: str, index: int) -> Problem:
     if doc is None:
         return problem
     at = (problem.line, problem.column)
-    before = [p for p, pos in doc.positions.items() if pos <= at]
-    path = max(before, key=lambda p: (doc.positions[p], len(p)), default=None)
-    value: Any = doc.data
-    for part in path or ():
-        value = value[part]
-    if path and isinstance(value, str) and _STAND_IN in value:
-        return dataclasses.replace(problem, field=field_path(path))
+    # The value or key that starts last before the character is the one that holds it, if it holds the stand-in.
+    starts = [(pos, path, False) for path, pos in doc.positions.items() if pos <= at]
+    starts += [(pos, path, True) for path, pos in doc.key_positions.items() if pos <= at]
+    for _pos, path, is_key in sorted(starts, key=lambda s: (s[0], len(s[1])), reverse=True)[:2]:
+        if _holds(doc.data, path, is_key=is_key):
+            return dataclasses.replace(problem, field=field_path(path).replace(_STAND_IN, text[index]))
     return problem
+
+
+def _holds(data: Any, path: Path_, *, is_key: bool) -> bool:
+    """Whether the key or the text value at path holds the stand-in."""
+    if is_key:
+        return isinstance(path[-1], str) and _STAND_IN in path[-1]
+    for part in path:
+        data = data[part]
+    return isinstance(data, str) and _STAND_IN in data
 
 
 def _too_deep(rel: str, text: str) -> Problem | None:
