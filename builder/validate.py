@@ -13,7 +13,8 @@ import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT202012
 
-from . import prose, text
+from . import prose
+from . import text as text_rule
 from .errors import Problem
 from .load import Document, Path_
 from .model import Fact, Vocabularies
@@ -126,7 +127,7 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
 def _x_text(validator: Any, kind: Any, instance: Any, rule: Mapping[str, Any]) -> Iterable[jsonschema.ValidationError]:
     """The schema keyword `x-text`: the one rule for text (builder/text.py), for the kind of text the field holds."""
     if isinstance(instance, str):
-        wrong = text.problem(instance, kind)
+        wrong = text_rule.problem(instance, kind)
         if wrong:
             yield jsonschema.ValidationError(wrong)
 
@@ -200,7 +201,7 @@ def schema_problems(doc: Document, schema_name: str) -> list[Problem]:
 def _located(error: jsonschema.ValidationError) -> tuple[Path_, bool]:
     """Where an error belongs: the value's path, or for a mapping's key (propertyNames) the key's path and True."""
     path = tuple(error.absolute_path)
-    if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
         return (*path, error.instance), True
     return path, False
 
@@ -231,7 +232,9 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
             yield doc.problem(path, error.message, key=True)
         elif kind == "pattern":
             yield doc.problem(
-                path, f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)", key=True
+                path,
+                f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)",
+                key=True,
             )
         else:  # pragma: no cover - keys are only ever checked as ids
             yield doc.problem(path, error.message, key=True)

@@ -22,9 +22,9 @@ from typing import Any
 import markdown
 import pytest
 import yaml
-from mkdocs.utils.meta import get_data
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from mkdocs.utils.meta import get_data
 
 from builder import model, text
 from builder.edition import Edition
@@ -257,7 +257,12 @@ def test_markdown_in_plain_text_is_shown_as_typed(payload: str, workdir: Path, c
     """Every page with the payload in every plain field of a targeted-plus standard has the elements of the same page with plain words."""
 
     def pages(value: str, line_value: str) -> dict[str, str]:
-        standard = {**VALID_STANDARD, "tier": "targeted-plus", "who_pays": ["school-core-budget", "high-needs-top-up"], "access_route": "Ask."}
+        standard = {
+            **VALID_STANDARD,
+            "tier": "targeted-plus",
+            "who_pays": ["school-core-budget", "high-needs-top-up"],
+            "access_route": "Ask.",
+        }
         for field, multi in STANDARD_PLAIN.items():
             standard = put(standard, field, value if multi else line_value)
         found, problems = _standard_problems(workdir, standard, corpus)
