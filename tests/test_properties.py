@@ -29,6 +29,7 @@ from mkdocs.utils.meta import get_data
 from builder import model, text
 from builder.edition import Edition
 from builder.errors import OapError, Problem
+from builder.markup import md_escape
 from builder.overlay import load_overlay
 from builder.project import load_corpus, load_standards_file
 from builder.web import Renderer
@@ -308,3 +309,16 @@ def test_every_plain_field_is_in_the_property_tests() -> None:
     marked |= {name for name, prop in schema.items() if prop.get("items", {}).get("$ref") == "#/$defs/line"}
     assert marked - {"access_route"} == {f[0] for f in STANDARD_TEXT} - {"id"}
     assert marked == {f[0] for f in STANDARD_PLAIN}
+
+
+@pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
+@pytest.mark.parametrize("context", ["{}", "Text before\n{}", "- {}", "1. {}", "### {}", "| {} |\n| --- |", "!!! note\n\n    {}"])
+def test_md_escape_holds_in_any_place_a_template_may_put_it(payload: str, context: str) -> None:
+    """Whatever line a future template puts a value on, escaped text makes the elements the same place makes of plain words."""
+
+    def tags(value: str) -> list[str]:
+        parser = _Tags()
+        parser.feed(markdown.markdown(context.format(md_escape(value)), extensions=EXTENSIONS))
+        return parser.tags
+
+    assert tags(payload) == tags("Plain words")
