@@ -29,7 +29,7 @@ from mkdocs.utils.meta import get_data
 from builder import model, text
 from builder.edition import Edition
 from builder.errors import OapError, Problem
-from builder.markup import md_escape
+from builder.markup import md_escape, render_markdown
 from builder.overlay import load_overlay
 from builder.project import load_corpus, load_standards_file
 from builder.web import Renderer
@@ -322,3 +322,9 @@ def test_md_escape_holds_in_any_place_a_template_may_put_it(payload: str, contex
         return parser.tags
 
     assert tags(payload) == tags("Plain words")
+
+
+def test_a_mailto_link_with_a_query_loses_its_target_if_it_reaches_the_renderer() -> None:
+    """The overlay refuses such a link (tests/bad_inputs/council-note-mailto-bcc); the renderer keeps it harmless all the same."""
+    html = str(render_markdown("[a](mailto:send@x.example?bcc=y@z.example) <mailto:s@x.example?cc=y@z.example> [b](mailto:send@x.example)"))
+    assert 'href="mailto:send@x.example"' in html and html.count("href=") == 1, html
