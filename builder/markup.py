@@ -31,7 +31,7 @@ _MD_BREAKS = re.compile("[ \t]*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029][\\s]*")
 _MD_LEAD = re.compile(r"^(?:\s{2,}|[^\S ])")
 """Leading whitespace that could indent a line into a code block (more than one space, or a tab)."""
 _URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in "() <>"}
-_ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+_ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*\Z")
 
 
 # -- Markdown pages ---------------------------------------------------------------------------------------------
@@ -138,14 +138,10 @@ _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 def render_markdown(text: str) -> Markup:
     """Council Markdown as safe HTML: raw HTML stays text, then nh3 keeps only basic tags and safe links.
 
-    A mailto link must name one address and nothing else: builder.overlay refuses any other (mailto_problem); one
+    A mailto link must name one address and nothing else: builder.overlay refuses any other (mailto_problems); one
     that reaches here all the same loses its link, keeping its text.
     """
-    md = markdown.Markdown(output_format="html")
-    # Councils write Markdown, not HTML: without these two, Python-Markdown would pass raw HTML through.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    html = md.convert(text)
+    html = _council_markdown().convert(text)
     clean = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -156,6 +152,15 @@ def render_markdown(text: str) -> Markup:
         attribute_filter=_plain_mailto,
     )
     return Markup(clean.strip())
+
+
+def _council_markdown() -> markdown.Markdown:
+    """Python-Markdown as councils' Markdown is read: raw HTML stays text."""
+    md = markdown.Markdown(output_format="html")
+    # Councils write Markdown, not HTML: without these two, Python-Markdown would pass raw HTML through.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
 
 
 _EMAIL = re.compile(
@@ -178,11 +183,8 @@ def mailto_problems(text: str) -> list[str]:
     Checked on the HTML Python-Markdown makes, so every way of writing a link ([x](mailto:...), <mailto:...>,
     reference links) is seen as a browser would see it.
     """
-    md = markdown.Markdown(output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
     out = []
-    for href in _HREF.findall(md.convert(text)):
+    for href in _HREF.findall(_council_markdown().convert(text)):
         target = html_lib.unescape(href)
         if target.lower().startswith("mailto:") and not _EMAIL.fullmatch(urllib.parse.unquote(target[len("mailto:") :])):
             out.append(target)
