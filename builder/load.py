@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, field_path
+from .text import char_name
 
 MAX_BYTES = 2_000_000
 """Largest YAML file we read; a standards file is a few hundred kilobytes at most."""
@@ -23,6 +25,9 @@ MAX_DEPTH = 40
 
 _NOT_YAML = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters YAML 1.1 does not allow anywhere in a file (libyaml would report them without a line number)."""
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+"""Line breaks YAML 1.1 reads as the end of a line but editors show as nothing (or as one line): libyaml's syntax
+error would not say which character broke the line."""
 
 Path_ = tuple[str | int, ...]
 _SCALARS = yaml.constructor.SafeConstructor()
@@ -75,9 +80,17 @@ def load_yaml(path: Path, rel: str, *, within: Path | None = None) -> tuple[Docu
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         return None, [Problem(rel, line, col, message=f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 (save the file as UTF-8)")]
+    return load_yaml_text(rel, text)
+
+
+def load_yaml_text(rel: str, text: str) -> tuple[Document | None, list[Problem]]:
+    """Load YAML already read and decoded: see load_yaml."""
     bad_char = _NOT_YAML.search(text)
     if bad_char:
         return None, [_char_problem(rel, text, bad_char.start())]
+    odd_break = _ODD_BREAKS.search(text)
+    if odd_break:
+        return None, [_odd_break_problem(rel, text, odd_break.start())]
     try:
         too_deep = _too_deep(rel, text)
         if too_deep:
@@ -106,12 +119,43 @@ def load_yaml(path: Path, rel: str, *, within: Path | None = None) -> tuple[Docu
     return (doc if not problems else None), problems
 
 
-def _char_problem(rel: str, text: str, index: int) -> Problem:
+def _char_problem(rel: str, text: str, index: int, why: str = "an invisible control character: delete it") -> Problem:
     """A character YAML forbids (a control character, say, pasted from another program), located by line and column."""
     line = text.count("\n", 0, index) + 1
     col = index - (text.rfind("\n", 0, index) + 1) + 1
-    message = f"character U+{ord(text[index]):04X} is not allowed in YAML (an invisible control character: delete it)"
+    message = f"character {char_name(text[index])} is not allowed in YAML ({why})"
     return Problem(rel, line, col, message=message)
+
+
+_STAND_IN = "\U0010fffd"
+"""A private-use character that takes an odd line break's place, so that the file can be read to find its field."""
+
+
+def _odd_break_problem(rel: str, text: str, index: int) -> Problem:
+    """An odd line break (U+2028, U+2029, NEL) typed raw, located by line and column and, where it is in a value, by field."""
+    problem = _char_problem(
+        rel, text, index, "an unusual line break, which YAML reads as the end of a line: use an ordinary new line, or none"
+    )
+    doc, _ = load_yaml_text(rel, text[:index] + _STAND_IN + _ODD_BREAKS.sub(" ", text[index + 1 :]))
+    if doc is None:
+        return problem
+    at = (problem.line, problem.column)
+    # The value or key that starts last before the character is the one that holds it, if it holds the stand-in.
+    starts = [(pos, path, False) for path, pos in doc.positions.items() if pos <= at]
+    starts += [(pos, path, True) for path, pos in doc.key_positions.items() if pos <= at]
+    for _pos, path, is_key in sorted(starts, key=lambda s: (s[0], len(s[1])), reverse=True)[:2]:
+        if _holds(doc.data, path, is_key=is_key):
+            return dataclasses.replace(problem, field=field_path(path).replace(_STAND_IN, text[index]))
+    return problem
+
+
+def _holds(data: Any, path: Path_, *, is_key: bool) -> bool:
+    """Whether the key or the text value at path holds the stand-in."""
+    if is_key:
+        return isinstance(path[-1], str) and _STAND_IN in path[-1]
+    for part in path:
+        data = data[part]
+    return isinstance(data, str) and _STAND_IN in data
 
 
 def _too_deep(rel: str, text: str) -> Problem | None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_lib
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -24,8 +26,12 @@ Target = Literal["markdown", "html", "text"]
 """What a template writes: Markdown pages for MkDocs, HTML for the PDFs, or plain text (the council.yaml scaffold)."""
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_MD_BREAKS = re.compile("[ \t]*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029][\\s]*")
+"""A line break and the spaces around it: plain text is one paragraph, so the pages join its lines with a space."""
+_MD_LEAD = re.compile(r"^(?:\s{2,}|[^\S ])")
+"""Leading whitespace that could indent a line into a code block (more than one space, or a tab)."""
 _URL_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in "() <>"}
-_ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+_ID = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*\Z")
 
 
 # -- Markdown pages ---------------------------------------------------------------------------------------------
@@ -39,8 +45,14 @@ def md_escape(value: Any) -> Markup:
         return value
     if value is None:
         return Markup("")
-    html = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Markup(_MD_SPECIAL.sub(r"\\\1", html))
+    # Structure Markdown reads from whitespace, not from punctuation, cannot be escaped with a backslash: a new line
+    # could start a heading underlined with ===, or a code block; indentation a code block.
+    text = _MD_LEAD.sub(" ", _MD_BREAKS.sub(" ", str(value)))
+    html = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    html = _MD_SPECIAL.sub(r"\\\1", html)
+    if html.lstrip(" ").startswith("="):  # '===' after a line of text underlines it as a heading; &#61; is just '='
+        html = html.replace("=", "&#61;", 1)
+    return Markup(html)
 
 
 def md_fact(fact: Fact) -> str:
@@ -124,16 +136,59 @@ _URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 def render_markdown(text: str) -> Markup:
-    """Council Markdown as safe HTML: raw HTML stays text, then nh3 keeps only basic tags and safe links."""
+    """Council Markdown as safe HTML: raw HTML stays text, then nh3 keeps only basic tags and safe links.
+
+    A mailto link must name one address and nothing else: builder.overlay refuses any other (mailto_problems); one
+    that reaches here all the same loses its link, keeping its text.
+    """
+    html = _council_markdown().convert(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener",
+        url_relative="deny",
+        attribute_filter=_plain_mailto,
+    )
+    return Markup(clean.strip())
+
+
+def _council_markdown() -> markdown.Markdown:
+    """Python-Markdown as councils' Markdown is read: raw HTML stays text."""
     md = markdown.Markdown(output_format="html")
     # Councils write Markdown, not HTML: without these two, Python-Markdown would pass raw HTML through.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    html = md.convert(text)
-    clean = nh3.clean(
-        html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes=_URL_SCHEMES, link_rel="noopener", url_relative="deny"
-    )
-    return Markup(clean.strip())
+    return md
+
+
+_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+)
+"""One email address, as the council schema's email field allows it."""
+_HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
+
+
+def _plain_mailto(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's filter: drop a mailto link that is not one plain address (a ?bcc= could copy a family's email elsewhere)."""
+    if attribute == "href" and value.lower().startswith("mailto:") and not _EMAIL.fullmatch(value[len("mailto:") :]):
+        return None
+    return value
+
+
+def mailto_problems(text: str) -> list[str]:
+    """Each mailto link in a council's Markdown that is not one plain address, as it would be written into the page.
+
+    Checked on the HTML Python-Markdown makes, so every way of writing a link ([x](mailto:...), <mailto:...>,
+    reference links) is seen as a browser would see it.
+    """
+    out = []
+    for href in _HREF.findall(_council_markdown().convert(text)):
+        target = html_lib.unescape(href)
+        if target.lower().startswith("mailto:") and not _EMAIL.fullmatch(urllib.parse.unquote(target[len("mailto:") :])):
+            out.append(target)
+    return out
 
 
 # -- dates ------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .branding import HEADER_TEXT, MIN_CONTRAST, contrast_ratio, ratio_text
 from .council import Contact, Council, FundingBand, Note, Service
 from .errors import OapError, Problem
 from .load import Document, case_slip, load_yaml, read_regular
-from .markup import render_markdown
+from .markup import mailto_problems, render_markdown
 from .project import VOCABULARIES, load_standards_file
 from .validate import schema_problems
 
@@ -212,6 +212,7 @@ def _notes(doc: Document, national: dict[str, model.Standard], local_ids: set[st
     """Every note names an existing national standard."""
     out = []
     for sid, text in doc.data.get("notes", {}).items():
+        problems.extend(_mailto(doc, ("notes", sid), text))
         if sid in national:
             out.append(Note(sid, text, render_markdown(text)))
             continue
@@ -228,6 +229,18 @@ def _notes(doc: Document, national: dict[str, model.Standard], local_ids: set[st
     return tuple(out)
 
 
+def _mailto(doc: Document, at: tuple[str | int, ...], text: str) -> list[Problem]:
+    """A mailto link in Markdown names one address and nothing after it, so it writes only to whom it says."""
+    return [
+        doc.problem(
+            at,
+            f"the link '{target}' is not one plain email address (a mailto link names one address and nothing else: "
+            "after a ?, cc=, bcc= or body= would add hidden recipients or words to the family's email)",
+        )
+        for target in mailto_problems(text)
+    ]
+
+
 def _contact(data: dict[str, Any]) -> Contact:
     return model.build(Contact, data)
 
@@ -242,6 +255,7 @@ def _services(doc: Document, vocab: model.Vocabularies, problems: list[Problem])
                 doc.problem(("services", i, "id"), f"duplicate service id '{data['id']}' (first used at services[{seen[data['id']]}])")
             )
         seen.setdefault(data["id"], i)
+        problems.extend(_mailto(doc, ("services", i, "description"), data["description"]))
         areas = tuple(
             dict.fromkeys(vocab.need_types[n].area for n in data["need_types"] if n in vocab.need_types and vocab.need_types[n].area)
         )

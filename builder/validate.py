@@ -14,6 +14,7 @@ import referencing
 from referencing.jsonschema import DRAFT202012
 
 from . import prose
+from . import text as text_rule
 from .errors import Problem
 from .load import Document, Path_
 from .model import Fact, Vocabularies
@@ -120,7 +121,19 @@ def _registry() -> referencing.Registry[Any]:
 def _validator(name: str) -> jsonschema.Draft202012Validator:
     cls = jsonschema.Draft202012Validator
     raw = schema(name)
-    return cls(inline_refs(raw, raw), format_checker=cls.FORMAT_CHECKER, registry=_registry())
+    return _WITH_TEXT(inline_refs(raw, raw), format_checker=cls.FORMAT_CHECKER, registry=_registry())
+
+
+def _x_text(validator: Any, kind: Any, instance: Any, rule: Mapping[str, Any]) -> Iterable[jsonschema.ValidationError]:
+    """The schema keyword `x-text`: the one rule for text (builder/text.py), for the kind of text the field holds."""
+    if isinstance(instance, str):
+        wrong = text_rule.problem(instance, kind)
+        if wrong:
+            yield jsonschema.ValidationError(wrong)
+
+
+_WITH_TEXT = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-text": _x_text})
+"""Draft 2020-12 with the text rule: a field's characters are checked wherever the schema marks it with x-text."""
 
 
 _SIDE_BY_SIDE = {"description", "title", "$comment", "examples", "default", "maxLength", "minLength", "maxItems", "minItems", "format"}
@@ -174,9 +187,23 @@ def _pointer(root: dict[str, Any], ref: str) -> Any:
 def schema_problems(doc: Document, schema_name: str) -> list[Problem]:
     """Every way doc breaks the named schema, as located, human messages."""
     problems: list[Problem] = []
-    for error in _validator(schema_name).iter_errors(doc.data):
+    errors = list(_validator(schema_name).iter_errors(doc.data))
+    # A field whose characters break the text rule says so, naming the character, rather than that its pattern
+    # does not match (an id with a Cyrillic letter, a name with a line break).
+    by_text = {_located(e) for e in errors if e.validator == "x-text"}
+    for error in errors:
+        if error.validator == "pattern" and _located(error) in by_text:
+            continue
         problems.extend(_translate(doc, error))
     return problems
+
+
+def _located(error: jsonschema.ValidationError) -> tuple[Path_, bool]:
+    """Where an error belongs: the value's path, or for a mapping's key (propertyNames) the key's path and True."""
+    path = tuple(error.absolute_path)
+    if "propertyNames" in error.schema_path and isinstance(error.instance, str):
+        return (*path, error.instance), True
+    return path, False
 
 
 def _describe(value: Any) -> str:
@@ -195,12 +222,25 @@ def _describe(value: Any) -> str:
 
 
 def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Problem]:  # noqa: C901 - one branch per keyword
-    path = tuple(error.absolute_path)
+    path, is_key = _located(error)
     kind, spec = error.validator, cast(Any, error.validator_value)
     value: Any = error.instance
     rule: Any = error.schema
     name = next((p for p in reversed(path) if isinstance(p, str)), "")
-    if kind == "additionalProperties":
+    if is_key:  # a mapping's key broke its rule (a note's id): point at the key, not at the mapping
+        if kind == "x-text":
+            yield doc.problem(path, error.message, key=True)
+        elif kind == "pattern":
+            yield doc.problem(
+                path,
+                f"'{value}' is not a valid id (lower-case letters and digits joined by single hyphens, e.g. cl-pri-reading-catch-up)",
+                key=True,
+            )
+        else:  # pragma: no cover - keys are only ever checked as ids
+            yield doc.problem(path, error.message, key=True)
+    elif kind == "x-text":
+        yield doc.problem(path, error.message)
+    elif kind == "additionalProperties":
         allowed = sorted(rule.get("properties", {}))
         for extra in sorted(set(value) - set(allowed)):
             yield doc.problem(path + (extra,), f"unknown key '{extra}' (allowed: {', '.join(allowed)})", key=True)
@@ -250,7 +290,7 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
     elif kind == "format" and spec == "date":
         yield doc.problem(path, f"'{value}' is not a real date (expected YYYY-MM-DD)")
     elif kind == "maxLength":
-        yield doc.problem(path, f"is too long: {len(value)} characters (at most {spec})")
+        yield doc.problem(path, f"is too long: {len(value):,} characters (at most {spec:,})")
     elif kind in ("minProperties", "maxProperties"):
         found = ", ".join(sorted(value)) or "none"
         yield doc.problem(
