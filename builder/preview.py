@@ -106,3 +106,58 @@ class MarkdownCache:
     def forget(self) -> None:
         """The build failed: keep nothing."""
         self._kept, self._building = {}, {}
+
+
+class SearchCache:
+    """Each page's entries in Material's search index from the last finished build, while the page is the same.
+
+    The search plugin reads every page's HTML again after every save, a third of what is left of a rebuild once
+    pages are not converted again. Its index object is asked for a page's entries through one method; that method
+    is wrapped, for this build only, so a page whose HTML, contents, title and front matter are unchanged gets its
+    last entries back. When the plugin is not there, or no longer looks like this, nothing is wrapped.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._building: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+
+    def start(self, plugins: Any) -> None:
+        """A build begins: wrap the search plugin's index (made afresh by the plugin for every build)."""
+        self._building = {}
+        search = plugins.get("material/search") or plugins.get("search")
+        index: Any = getattr(search, "search_index", None)
+        if not (isinstance(getattr(index, "entries", None), list) and callable(getattr(index, "add_entry_from_context", None))):
+            return
+        add = index.add_entry_from_context
+
+        def add_entry_from_context(page: Page) -> None:
+            key = (page.url, page.content or "", str(page.title), repr(page.meta), _toc_key(page.toc))
+            kept = self._kept.get(key)
+            if kept is None:
+                first = len(index.entries)
+                add(page)
+                kept = [dict(entry) for entry in index.entries[first:]]
+            else:
+                index.entries.extend(dict(entry) for entry in kept)
+            self._building[key] = kept
+
+        index.add_entry_from_context = add_entry_from_context
+
+    def finish(self) -> None:
+        self._kept, self._building = self._building, {}
+
+    def forget(self) -> None:
+        self._kept, self._building = {}, {}
+
+
+def _toc_key(toc: TableOfContents) -> str:
+    """The table of contents as text: every heading's id, level and title, in order."""
+    out: list[str] = []
+
+    def walk(items: Any) -> None:
+        for item in items:
+            out.append(f"{item.level} {item.id} {item.title}")
+            walk(item.children)
+
+    walk(toc)
+    return "\n".join(out)

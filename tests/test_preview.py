@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -156,7 +157,8 @@ def wait_in_browser(page: Any, done: Callable[[], bool]) -> None:
 
 def test_a_save_converts_only_the_pages_that_show_the_edited_standards(fresh: Preview) -> None:
     """The pages that show the edited standard (its area-and-phase page, its phase's families page, the finder and
-    the need types) are converted again; every other page's HTML is the last build's, the same as before the save."""
+    the need types) are converted again; every other page's HTML is the last build's, the same as before the save;
+    the search index is the same as a fresh build's."""
     unchanged = "standards/whole-setting/primary/"
     before = without_live_reload(fresh.fetch(unchanged))
     marker = f"{TITLE}, edited at {time.time():.0f}"
@@ -172,6 +174,19 @@ def test_a_save_converts_only_the_pages_that_show_the_edited_standards(fresh: Pr
         "teachers/finder.md",
     ]
     assert reused > 20
+    # The search index, made from reused entries for the unchanged pages, is the one a fresh build makes (without
+    # PDFs, like the preview).
+    fresh_build = fresh.project.parent / "fresh-site"
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(fresh_build)],
+        cwd=fresh.project,
+        env={**SERVE_ENV, "OAP_NO_PDF": "1"},
+        check=True,
+        timeout=600,
+    )
+    served = json.loads(fresh.fetch("search/search_index.json"))
+    assert marker in json.dumps(served)
+    assert served == json.loads((fresh_build / "search" / "search_index.json").read_text(encoding="utf-8"))
 
 
 def without_live_reload(html: str) -> str:
@@ -194,4 +209,5 @@ def test_mkdocs_build_of_broken_input_fails_with_the_problem(tmp_path: Path) -> 
     )
     assert result.returncode == 1
     assert f"{EDITED}:{line}:" in result.stderr and "who_pays[1]" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "site").exists() or not any((tmp_path / "site").iterdir())
