@@ -487,6 +487,7 @@ def profile_stages(project: Path, work: Path) -> str:
 
     project_module._cache.clear()
     project_module._file_cache.clear()
+    project_module._vocab_cache.clear()
     profiler = cProfile.Profile()
     profiler.enable()
     build(project, work / "profiled-site", pdf=False)

@@ -4,6 +4,7 @@
   every page, as text; fixing the file brings the new content and the banner goes (in Chromium, as an author sees it).
 - A save converts only the pages that show the edited file's standards; every other page is reused, unchanged.
 - `mkdocs build` (not serve) of broken input still fails, with the problem, and exit status 1.
+- Gathering again (as every rebuild does) reads a vocabulary again only when it has changed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import site_path
+from builder.errors import OapError
+
+from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import fixture_project
 
 EDITED = "standards/cognition-and-learning/primary.yaml"
@@ -211,3 +214,26 @@ def test_mkdocs_build_of_broken_input_fails_with_the_problem(tmp_path: Path) -> 
     assert f"{EDITED}:{line}:" in result.stderr and "who_pays[1]" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "site").exists() or not any((tmp_path / "site").iterdir())
+
+
+def test_gathering_again_reuses_the_vocabularies_only_while_they_are_unchanged(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each rebuild of the preview gathers again: unchanged vocabularies are not read again, a changed one is."""
+    from builder import project as project_module
+
+    root = project()
+    loads = []
+    real = project_module._load_vocabularies
+    monkeypatch.setattr(project_module, "_load_vocabularies", lambda *a: loads.append(1) or real(*a))
+    project_module.load_corpus(root)
+    (root / "standards" / "cognition-and-learning" / "primary.yaml").write_text(
+        FIXTURE_STANDARD.replace("title: Fixture standard", "title: Fixture standard, edited"), encoding="utf-8"
+    )
+    assert project_module.load_corpus(root).standards[0].title == "Fixture standard, edited"
+    assert len(loads) == 1, "the unchanged vocabularies were read again"
+    providers = root / "standards" / "vocabularies" / "providers.yaml"
+    providers.write_text(providers.read_text(encoding="utf-8").replace("id: class-teacher", "id: class-teacheR"), encoding="utf-8")
+    with pytest.raises(OapError) as caught:
+        project_module.load_corpus(root)
+    assert "providers.yaml:10:9: providers[0].id" in caught.value.report() and len(loads) == 2
