@@ -237,3 +237,20 @@ def test_gathering_again_reuses_the_vocabularies_only_while_they_are_unchanged(
     with pytest.raises(OapError) as caught:
         project_module.load_corpus(root)
     assert "providers.yaml:10:9: providers[0].id" in caught.value.report() and len(loads) == 2
+
+
+def test_mkdocs_serve_of_input_broken_from_the_start_stops_with_the_problem(tmp_path: Path) -> None:
+    """With no good pages to show yet, `mkdocs serve` stops at once with the problem, as `mkdocs build` does."""
+    project = fixture_project(tmp_path / "project")
+    text, line = broken((project / EDITED).read_text(encoding="utf-8"))
+    (project / EDITED).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{free_port()}"],
+        cwd=project,
+        env=SERVE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert f"{EDITED}:{line}:" in result.stderr and "Traceback" not in result.stderr
