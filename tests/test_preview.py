@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ import pytest
 from builder.errors import OapError
 
 from .conftest import FIXTURE_STANDARD, site_path
-from .test_rendering import fixture_project
+from .test_rendering import COUNCIL, fixture_project
 
 EDITED = "standards/cognition-and-learning/primary.yaml"
 PAGE = "standards/cognition-and-learning/primary/"
@@ -72,17 +74,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
-    """`mkdocs serve` (with debug output, which says how many pages each build converted) on a copy of the fixture project."""
-    project = fixture_project(tmp_path_factory.mktemp("preview") / "project")
+@contextmanager
+def serving(project: Path, env: dict[str, str] = SERVE_ENV) -> Iterator[Preview]:
+    """`mkdocs serve` (with debug output, which says how many pages each build converted) on the project."""
     log = project.parent / "serve.log"
     port = free_port()
     with log.open("w", encoding="utf-8") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "-v", "-a", f"127.0.0.1:{port}"],
             cwd=project,
-            env=SERVE_ENV,
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -97,6 +98,13 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    """The fixture project, served."""
+    with serving(fixture_project(tmp_path_factory.mktemp("preview") / "project")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -254,3 +262,19 @@ def test_mkdocs_serve_of_input_broken_from_the_start_stops_with_the_problem(tmp_
     )
     assert result.returncode == 1
     assert f"{EDITED}:{line}:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_council_file_shows_its_problem_on_the_last_good_pages_until_fixed(tmp_path: Path) -> None:
+    """The same for a council's council.yaml, previewed with OAP_COUNCIL: the banner names the council's file and line."""
+    council = tmp_path / "council"
+    shutil.copytree(COUNCIL, council)
+    good = (council / "council.yaml").read_text(encoding="utf-8")
+    line = good.splitlines().index("  - name: Brackenford SEND team") + 4  # its email, three lines on (lines count from 1)
+    with serving(fixture_project(tmp_path / "project"), {**SERVE_ENV, "OAP_COUNCIL": str(council)}) as running:
+        running.wait_for(lambda html: "Brackenford SEND team" in html and "oap-problems" not in html, "families/primary/")
+        (council / "council.yaml").write_text(good.replace("send@brackenford", "send at brackenford"), encoding="utf-8")
+        html = running.wait_for(lambda html: "oap-problems" in html, "families/primary/")
+        assert f"council.yaml:{line}:" in html and "contacts[0].email" in html
+        assert "Brackenford SEND team" in html, "the last good pages are still shown"
+        (council / "council.yaml").write_text(good.replace("Brackenford SEND team", "Brackenford SEND service"), encoding="utf-8")
+        running.wait_for(lambda html: "Brackenford SEND service" in html and "oap-problems" not in html, "families/primary/")
