@@ -3,6 +3,10 @@
 `oap build` gathers and renders the edition before MkDocs starts and gives the plugin the result (prepared), so
 the plugin only adapts it. Under plain `mkdocs build` or `mkdocs serve` the plugin runs the same pipeline itself:
 gather when the configuration is read (the navigation needs the edition), render when MkDocs asks for files.
+
+While `mkdocs serve` runs, input that breaks does not stop the preview: the last good edition stays on show, with
+every problem on every page (overrides/partials/oap-problems.html), until the files are fixed. Pages that did not
+change are not converted to HTML again (builder.preview).
 """
 
 from __future__ import annotations
@@ -17,16 +21,19 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import branding, pipeline
+from . import branding, pipeline, preview
 from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
 from .markup import cache_compiled
 from .web import nav
 
 log = logging.getLogger("mkdocs.plugins.oap")
+WATCH_INTERVAL = 0.1
+"""Seconds between looks for a saved file while serving (MkDocs looks every 0.5 s: on average a quarter of a second
+of every preview). The standards are a few dozen files, so looking five times as often costs next to nothing."""
 MARKER = ".oap-build"
 """Written into every output folder we make, so `oap build` knows it may replace it."""
 
@@ -49,6 +56,12 @@ class OapPlugin(BasePlugin[OapConfig]):
         """The rendered edition, when `oap build` has gathered and rendered it before MkDocs started."""
         self.edition: Edition | None = None
         self._tmp: str | None = None
+        self.problems: list[str] = []
+        """While serving: what is wrong with the input now, each as 'file:line:column: field: message' (the pages
+        shown are the last good edition's)."""
+        self._output: pipeline.Output | None = None
+        self._markdown = preview.MarkdownCache()
+        self._search = preview.SearchCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -67,8 +80,17 @@ class OapPlugin(BasePlugin[OapConfig]):
             council = self._council()
             try:
                 self.edition = pipeline.gather(self._root(config), Path(council) if council else None)
+                self.problems = []
             except OapError as exc:
-                raise PluginError("the standards have problems:\n" + exc.report()) from None
+                if not (self.serving and self.edition is not None):
+                    raise PluginError("the standards have problems:\n" + exc.report()) from None
+                # The author is looking at the browser: keep the last good edition and show the problems there.
+                # Raising would leave `mkdocs serve` waiting for a good build, with every request hanging till then.
+                self.problems = [str(p) for p in exc.problems]
+                log.info(  # not a warning: under `strict: true` a warning fails the build, and so the preview
+                    "the files have problems; the preview shows the last good pages until they are fixed:\n%s",
+                    "\n".join(self.problems),
+                )
         config.nav = nav(self.edition)
         branding.apply(config, self.edition)
         return config
@@ -78,11 +100,16 @@ class OapPlugin(BasePlugin[OapConfig]):
         if self.prepared is not None:
             return self.prepared
         assert self.edition is not None, "on_config gathers the edition first"
+        if self._output is not None and self._output.edition is self.edition:  # serving, input broken: the last good
+            return self._output
         pdf_dir = None
         if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
             self._tmp = tempfile.mkdtemp(prefix="oap-pdf-")
             pdf_dir = Path(self._tmp)
-        return pipeline.render(self.edition, pdf_dir=pdf_dir)
+        out = pipeline.render(self.edition, pdf_dir=pdf_dir)
+        if self.serving:
+            self._output = out
+        return out
 
     def on_files(self, files: Files, config: Any) -> Files:
         out = self._render()
@@ -96,12 +123,38 @@ class OapPlugin(BasePlugin[OapConfig]):
             files.append(File.generated(config, f"downloads/{name}", abs_src_path=str(Path(out.pdf_dir or "") / name)))
         return files
 
+    def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        if self.serving:
+            self._markdown.start(config, files)
+            self._search.start(config.plugins)
+        return nav
+
+    @event_priority(-100)  # after every other plugin has changed the Markdown: the key is what MkDocs converts
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
+        if self.serving:
+            self._markdown.attach(page, markdown, files)
+        return markdown
+
+    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+        context["oap_problems"] = self.problems
+        return context
+
+    def on_template_context(self, context: Any, template_name: str, config: Any) -> Any:
+        context["oap_problems"] = self.problems  # the 404 page too
+        return context
+
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
         # The theme's templates are compiled afresh on every build, and `mkdocs serve` builds after every save;
         # keeping them compiled (as our own templates are) saves a tenth of a second each time.
         return cache_compiled(env)
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        # MkDocs offers no setting for how often it looks; its watchdog observer makes each watch with the interval
+        # it holds (watchdog's BaseObserver._timeout), so the watches made from here on look every WATCH_INTERVAL.
+        # Should either library change, this does nothing and the preview looks every half second as before.
+        interval = getattr(getattr(server, "observer", None), "_timeout", None)
+        if isinstance(interval, (int, float)) and interval > WATCH_INTERVAL:
+            server.observer._timeout = WATCH_INTERVAL
         server.watch(str(self._root(config) / "standards"))
         server.watch(str(Path(__file__).parent / "templates"))
         council = self._council()
@@ -109,7 +162,16 @@ class OapPlugin(BasePlugin[OapConfig]):
             server.watch(str(Path(council).resolve()))
         return server
 
+    def on_build_error(self, error: Exception) -> None:
+        self._markdown.forget()  # MkDocs may have warned about a page it kept: the next build converts every page
+        self._search.forget()
+
     def on_post_build(self, config: Any) -> None:
+        if self.serving:
+            self._markdown.finish()
+            self._search.finish()
+            converted = self._markdown.converted
+            log.debug("pages converted: %d, reused: %d (converted: %s)", len(converted), self._markdown.reused, ", ".join(converted))
         Path(config.site_dir, MARKER).write_text("Made by oap build; safe to replace.\n", encoding="utf-8")
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ _cache: dict[Path, tuple[tuple[Any, ...], model.Corpus]] = {}
 _file_cache: dict[Path, tuple[tuple[Any, ...], list[model.Standard], list[Problem]]] = {}
 """Each standards file's standards and problems while it and the vocabularies are unchanged: `mkdocs serve`
 rebuilds after every save, and checking the files nobody touched was most of the time it spent in our code."""
+_vocab_cache: dict[Path, tuple[tuple[Any, ...], model.Vocabularies | None, list[Problem]]] = {}
+"""The vocabularies and their problems while every file in vocabularies/ has the same name, type, modification
+time, size and content (after the standards files, loading them was the rest of that time)."""
 
 
 def standards_dir(root: Path) -> Path:
@@ -74,13 +78,12 @@ def load_corpus(root: Path) -> model.Corpus:
     if cached and cached[0] == sig:
         return cached[1]
     problems: list[Problem] = []
-    vocab, vocab_docs = _load_vocabularies(root, problems)
+    vocab, vocab_problems = _load_vocabularies_cached(root)
+    problems.extend(vocab_problems)
     standards: list[model.Standard] = []
     vocab_key = tuple(_digest(p) for p in sorted((standards_dir(root) / "vocabularies").glob("*.y*ml")))
     for path, area, phase in _standards_files(root, problems, vocab):
         standards.extend(_load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase, within=root))
-    if vocab is not None:
-        problems.extend(check_vocabularies(vocab, vocab_docs))
     _check_unique([(s.id, s.source) for s in standards], problems)
     if problems or vocab is None:
         raise OapError(problems)
@@ -125,6 +128,28 @@ def _load_standards_file_cached(
         )
     problems.extend(cached[2])
     return list(cached[1])
+
+
+def _load_vocabularies_cached(root: Path) -> tuple[model.Vocabularies | None, list[Problem]]:
+    """The vocabularies, loaded and checked, and their problems; reused while the folder's files are the same."""
+    folder = standards_dir(root) / "vocabularies"
+    try:
+        key: tuple[Any, ...] | None = (str(folder.resolve()), folder.lstat().st_mode) + tuple(
+            (e.name, e.stat(follow_symlinks=False).st_mode, e.stat().st_mtime_ns, e.stat().st_size, _digest(Path(e.path)))
+            for e in sorted(os.scandir(folder), key=lambda e: e.name)
+        )
+    except OSError:  # missing or unreadable: loading says what is wrong
+        key = None
+    cached = _vocab_cache.get(root)
+    if key is not None and cached is not None and cached[0] == key:
+        return cached[1], list(cached[2])
+    problems: list[Problem] = []
+    vocab, docs = _load_vocabularies(root, problems)
+    if vocab is not None:
+        problems.extend(check_vocabularies(vocab, docs))
+    if key is not None:
+        _vocab_cache[root] = (key, vocab, list(problems))
+    return vocab, problems
 
 
 def _load_vocabularies(root: Path, problems: list[Problem]) -> tuple[model.Vocabularies | None, dict[str, Document]]:

@@ -1,0 +1,280 @@
+"""The preview an author edits against: a real `mkdocs serve` of the fixture project, changed while it runs.
+
+- A broken file keeps the last good pages on show, with every problem named (file, line, field) in a banner on
+  every page, as text; fixing the file brings the new content and the banner goes (in Chromium, as an author sees it).
+- A save converts only the pages that show the edited file's standards; every other page is reused, unchanged.
+- `mkdocs build` (not serve) of broken input still fails, with the problem, and exit status 1.
+- Gathering again (as every rebuild does) reads a vocabulary again only when it has changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder.errors import OapError
+
+from .conftest import FIXTURE_STANDARD, site_path
+from .test_rendering import COUNCIL, fixture_project
+
+EDITED = "standards/cognition-and-learning/primary.yaml"
+PAGE = "standards/cognition-and-learning/primary/"
+"""The page that shows the edited file's standards."""
+TITLE = "Daily reading boost"
+"""The first standard's title in the edited file."""
+HOSTILE = "<img src=x onerror=document.title='owned'>"
+"""A payer written as markup: the problem quotes it, and the banner must show it as text."""
+PATIENCE = 180.0
+"""Seconds to wait for a rebuild: generous, as a busy 2-core machine can be ten times slower than an idle one."""
+SERVE_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+@dataclass
+class Preview:
+    project: Path
+    url: str
+    log: Path
+    original: str
+
+    def save(self, text: str) -> None:
+        (self.project / EDITED).write_text(text, encoding="utf-8")
+
+    def fetch(self, path: str = PAGE) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=PATIENCE) as response:
+            return str(response.read().decode("utf-8"))
+
+    def wait_for(self, test: Callable[[str], bool], path: str = PAGE) -> str:
+        """The page's HTML as soon as it passes the test (a request made during a rebuild waits for it)."""
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            html = self.fetch(path)
+            if test(html):
+                return html
+            time.sleep(0.1)
+        raise AssertionError(f"{path} did not change as expected within {PATIENCE} s; server log:\n{self.log.read_text()[-3000:]}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(project: Path, env: dict[str, str] = SERVE_ENV) -> Iterator[Preview]:
+    """`mkdocs serve` (with debug output, which says how many pages each build converted) on the project."""
+    log = project.parent / "serve.log"
+    port = free_port()
+    with log.open("w", encoding="utf-8") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "-v", "-a", f"127.0.0.1:{port}"],
+            cwd=project,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while "Serving on" not in log.read_text(encoding="utf-8"):
+            assert server.poll() is None, f"mkdocs serve stopped:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"mkdocs serve did not start within {PATIENCE} s:\n{log.read_text()[-3000:]}"
+            time.sleep(0.2)
+        original = (project / EDITED).read_text(encoding="utf-8")
+        yield Preview(project, f"http://127.0.0.1:{port}{site_path()}", log, original)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
+    """The fixture project, served."""
+    with serving(fixture_project(tmp_path_factory.mktemp("preview") / "project")) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(preview: Preview) -> Iterator[Preview]:
+    """The preview, showing the original files again after the test."""
+    yield preview
+    preview.save(preview.original)
+    preview.wait_for(lambda html: f">{TITLE}<" in html and "oap-problems" not in html)
+
+
+def broken(original: str) -> tuple[str, int]:
+    """The edited file with a payer that is not an id (and is markup), and the line it is on."""
+    lines = original.splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines) if text.lstrip().startswith("who_pays:"))
+    lines[line] = re.sub(r"who_pays: \[([^,\]]+).*\]", lambda m: f'who_pays: [{m[1]}, "{HOSTILE}"]', lines[line])
+    assert HOSTILE in lines[line]
+    return "".join(lines), line + 1
+
+
+def test_a_broken_file_shows_its_problems_on_the_last_good_pages_until_fixed(fresh: Preview, browser: Any) -> None:
+    """Save a broken file: the page still shows the last good standards, under a banner naming the file, line and
+    field (the markup quoted from the file shown as text); fix it: the banner goes and the new title shows."""
+    text, line = broken(fresh.original)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(fresh.url + PAGE)
+        assert page.locator(".oap-problems").count() == 0
+        fresh.save(text)
+        banner = page.locator(".oap-problems")
+        wait_in_browser(page, lambda: banner.count() == 1)
+        shown = banner.inner_text()
+        assert f"{EDITED}:{line}:" in shown
+        assert "standards[0].who_pays[1]" in shown
+        assert HOSTILE in shown, "the quoted markup is shown as text"
+        assert banner.locator("img").count() == 0 and page.title() != "owned", "the quoted markup must not become an element"
+        assert page.locator(".oap-standard-title", has_text=TITLE).count() == 1, "the last good standards are still shown"
+        page.goto(fresh.url)  # every page carries the banner, the home page too
+        assert f"{EDITED}:{line}:" in page.locator(".oap-problems").inner_text()
+
+        page.goto(fresh.url + PAGE)
+        fresh.save(fresh.original.replace(f"title: {TITLE}\n", f"title: {TITLE}, renamed\n", 1))
+        wait_in_browser(page, lambda: page.locator(".oap-standard-title", has_text=f"{TITLE}, renamed").count() == 1)
+        assert page.locator(".oap-problems").count() == 0
+    finally:
+        context.close()
+
+
+def wait_in_browser(page: Any, done: Callable[[], bool]) -> None:
+    """Until done(): MkDocs' live reload reloads the page after each rebuild; reload by hand too, now and then,
+    in case a reload came while the page was still loading."""
+    deadline = last_reload = time.monotonic()
+    deadline += PATIENCE
+    while not done():
+        assert time.monotonic() < deadline, f"the page did not change within {PATIENCE} s"
+        if time.monotonic() - last_reload > 20:
+            page.reload(timeout=PATIENCE * 1000)
+            last_reload = time.monotonic()
+        page.wait_for_timeout(200)
+
+
+def test_a_save_converts_only_the_pages_that_show_the_edited_standards(fresh: Preview) -> None:
+    """The pages that show the edited standard (its area-and-phase page, its phase's families page, the finder and
+    the need types) are converted again; every other page's HTML is the last build's, the same as before the save;
+    the search index is the same as a fresh build's."""
+    unchanged = "standards/whole-setting/primary/"
+    before = without_live_reload(fresh.fetch(unchanged))
+    marker = f"{TITLE}, edited at {time.time():.0f}"
+    fresh.save(fresh.original.replace(f"title: {TITLE}\n", f"title: {marker}\n", 1))
+    fresh.wait_for(lambda html: marker in html)
+    assert without_live_reload(fresh.fetch(unchanged)) == before
+    builds = re.findall(r"pages converted: \d+, reused: (\d+) \(converted: (.*)\)", fresh.log.read_text(encoding="utf-8"))
+    reused, converted = int(builds[-1][0]), builds[-1][1].split(", ")
+    assert sorted(converted) == [  # the pages that show the edited standard's title
+        "families/primary.md",
+        "need-types.md",
+        "standards/cognition-and-learning/primary.md",
+        "teachers/finder.md",
+    ]
+    assert reused > 20
+    # The search index, made from reused entries for the unchanged pages, is the one a fresh build makes (without
+    # PDFs, like the preview).
+    fresh_build = fresh.project.parent / "fresh-site"
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(fresh_build)],
+        cwd=fresh.project,
+        env={**SERVE_ENV, "OAP_NO_PDF": "1"},
+        check=True,
+        timeout=600,
+    )
+    served = json.loads(fresh.fetch("search/search_index.json"))
+    assert marker in json.dumps(served)
+    assert served == json.loads((fresh_build / "search" / "search_index.json").read_text(encoding="utf-8"))
+
+
+def without_live_reload(html: str) -> str:
+    """The page as built: MkDocs adds a live-reload script, with a new number, to every page it serves."""
+    return re.sub(r"<script>\s*var livereload = .*?</script>", "", html, flags=re.S)
+
+
+def test_mkdocs_build_of_broken_input_fails_with_the_problem(tmp_path: Path) -> None:
+    """Only the preview keeps going: `mkdocs build` of a broken file stops with the problem, exit status 1."""
+    project = fixture_project(tmp_path / "project")
+    text, line = broken((project / EDITED).read_text(encoding="utf-8"))
+    (project / EDITED).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-d", str(tmp_path / "site")],
+        cwd=project,
+        env=SERVE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert f"{EDITED}:{line}:" in result.stderr and "who_pays[1]" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists() or not any((tmp_path / "site").iterdir())
+
+
+def test_gathering_again_reuses_the_vocabularies_only_while_they_are_unchanged(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each rebuild of the preview gathers again: unchanged vocabularies are not read again, a changed one is."""
+    from builder import project as project_module
+
+    root = project()
+    loads = []
+    real = project_module._load_vocabularies
+    monkeypatch.setattr(project_module, "_load_vocabularies", lambda *a: loads.append(1) or real(*a))
+    project_module.load_corpus(root)
+    (root / "standards" / "cognition-and-learning" / "primary.yaml").write_text(
+        FIXTURE_STANDARD.replace("title: Fixture standard", "title: Fixture standard, edited"), encoding="utf-8"
+    )
+    assert project_module.load_corpus(root).standards[0].title == "Fixture standard, edited"
+    assert len(loads) == 1, "the unchanged vocabularies were read again"
+    providers = root / "standards" / "vocabularies" / "providers.yaml"
+    providers.write_text(providers.read_text(encoding="utf-8").replace("id: class-teacher", "id: class-teacheR"), encoding="utf-8")
+    with pytest.raises(OapError) as caught:
+        project_module.load_corpus(root)
+    assert "providers.yaml:10:9: providers[0].id" in caught.value.report() and len(loads) == 2
+
+
+def test_mkdocs_serve_of_input_broken_from_the_start_stops_with_the_problem(tmp_path: Path) -> None:
+    """With no good pages to show yet, `mkdocs serve` stops at once with the problem, as `mkdocs build` does."""
+    project = fixture_project(tmp_path / "project")
+    text, line = broken((project / EDITED).read_text(encoding="utf-8"))
+    (project / EDITED).write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{free_port()}"],
+        cwd=project,
+        env=SERVE_ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    assert f"{EDITED}:{line}:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_council_file_shows_its_problem_on_the_last_good_pages_until_fixed(tmp_path: Path) -> None:
+    """The same for a council's council.yaml, previewed with OAP_COUNCIL: the banner names the council's file and line."""
+    council = tmp_path / "council"
+    shutil.copytree(COUNCIL, council)
+    good = (council / "council.yaml").read_text(encoding="utf-8")
+    line = good.splitlines().index("  - name: Brackenford SEND team") + 4  # its email, three lines on (lines count from 1)
+    with serving(fixture_project(tmp_path / "project"), {**SERVE_ENV, "OAP_COUNCIL": str(council)}) as running:
+        running.wait_for(lambda html: "Brackenford SEND team" in html and "oap-problems" not in html, "families/primary/")
+        (council / "council.yaml").write_text(good.replace("send@brackenford", "send at brackenford"), encoding="utf-8")
+        html = running.wait_for(lambda html: "oap-problems" in html, "families/primary/")
+        assert f"council.yaml:{line}:" in html and "contacts[0].email" in html
+        assert "Brackenford SEND team" in html, "the last good pages are still shown"
+        (council / "council.yaml").write_text(good.replace("Brackenford SEND team", "Brackenford SEND service"), encoding="utf-8")
+        running.wait_for(lambda html: "Brackenford SEND service" in html and "oap-problems" not in html, "families/primary/")
