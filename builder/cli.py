@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import OapError
+from .errors import Fault, OapError, os_fault
 from .model import Corpus
 
 
@@ -47,6 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     except _Refused as exc:
         print(exc, file=sys.stderr)
         return 1
+    except (Fault, OSError) as exc:
+        # The one place a fault of the machine (disk full or read-only, a file gone, a crashed worker) becomes a
+        # message: one line with the path and what to do, never a traceback.
+        output = (args.out or args.root / "site") if args.command == "build" else args.dir if args.command == "new-council" else None
+        root = getattr(args, "root", None)
+        elsewhere = "choose another folder" if args.command == "new-council" else "choose another --out"
+        text = os_fault(exc, output=output, root=root, elsewhere=elsewhere) if isinstance(exc, OSError) else str(exc)
+        print(f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("oap: interrupted; the previous output is unchanged.", file=sys.stderr)
         return 130
@@ -74,6 +83,10 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
     except SettingsConflict as exc:
         raise _Refused(f"oap {command}: {exc}; nothing was changed.") from None
     return council, f" (council from {COUNCIL_ENV}={from_env})" if from_env else ""
+
+
+_UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written."}
+"""What a failed command promises it left alone, said after a fault."""
 
 
 class _Refused(Exception):

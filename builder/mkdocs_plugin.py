@@ -80,7 +80,7 @@ class OapPlugin(BasePlugin[OapConfig]):
         assert self.edition is not None, "on_config gathers the edition first"
         pdf_dir = None
         if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
-            self._tmp = tempfile.mkdtemp(prefix="oap-pdf-")
+            self._tmp = tempfile.mkdtemp(prefix=f"oap-pdf-{os.getpid()}-")  # the pid: see publish.clean_stale_temp
             pdf_dir = Path(self._tmp)
         return pipeline.render(self.edition, pdf_dir=pdf_dir)
 
@@ -111,6 +111,12 @@ class OapPlugin(BasePlugin[OapConfig]):
 
     def on_post_build(self, config: Any) -> None:
         Path(config.site_dir, MARKER).write_text("Made by oap build; safe to replace.\n", encoding="utf-8")
+        self._clean()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._clean()  # a failed build leaves nothing in the temporary folder either
+
+    def _clean(self) -> None:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
