@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -76,7 +79,9 @@ def build(
         with tempfile.TemporaryDirectory(prefix=f"oap-pdf-{os.getpid()}-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
             plugin.prepared = pipeline.render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
-            with t.stage("publish"), blame(tmp):  # a write that finds the disk full names no file: it was the output's
+            # A write that finds the disk full names no file: it was the output's. MkDocs logs a page's OS error
+            # before raising it; oap reports it once, as one line.
+            with t.stage("publish"), blame(out), _quiet(logging.getLogger("mkdocs.commands.build"), _os_error_logged):
                 mkdocs_build(cfg)
     except MkDocsException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -87,6 +92,21 @@ def build(
     with blame(out):
         swap_in(tmp, out)
     return out
+
+
+def _os_error_logged(record: logging.LogRecord) -> bool:
+    """Keep every record but MkDocs' "Error building page '...': [Errno 28] No space left on device"."""
+    return not (record.levelno >= logging.ERROR and "[Errno " in record.getMessage())
+
+
+@contextmanager
+def _quiet(logger: logging.Logger, keep: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
+    """Drop the logger's records that keep refuses, for the duration."""
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def swap_in(new: Path, out: Path) -> None:
