@@ -50,11 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except (Fault, OSError) as exc:
         # The one place a fault of the machine (disk full or read-only, a file gone, a crashed worker) becomes a
         # message: one line with the path and what to do, never a traceback.
-        output = (args.out or args.root / "site") if args.command == "build" else args.dir if args.command == "new-council" else None
-        root = getattr(args, "root", None)
-        elsewhere = "choose another folder" if args.command == "new-council" else "choose another --out"
-        text = os_fault(exc, output=output, root=root, elsewhere=elsewhere) if isinstance(exc, OSError) else str(exc)
-        print(f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}", file=sys.stderr)
+        print(_fault_line(args, exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("oap: interrupted; the previous output is unchanged.", file=sys.stderr)
@@ -87,6 +83,19 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
 
 _UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written."}
 """What a failed command promises it left alone, said after a fault."""
+
+
+def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
+    """'oap build: PATH: cannot write the output: the disk is read-only; what to do. Nothing was changed ...'"""
+    if not isinstance(exc, OSError):
+        return f"oap {args.command}: {exc}{_UNCHANGED.get(args.command, '')}"
+    if args.command == "build":
+        text = os_fault(exc, output=args.out or args.root / "site", root=args.root)
+    elif args.command == "new-council":
+        text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
+    else:
+        text = os_fault(exc, root=args.root)
+    return f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}"
 
 
 class _Refused(Exception):

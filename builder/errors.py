@@ -99,8 +99,9 @@ def blame(folder: Path) -> Iterator[None]:
 def os_fault(exc: OSError, *, output: Path | None = None, root: Path | None = None, elsewhere: str = "choose another --out") -> str:
     """One line for an OS error: the path, what went wrong in plain words, and what to do.
 
-    elsewhere says how to choose another output folder. The path decides whose fault it is: the output folder (out, the build's hidden siblings of it, and the folders
-    above it), the temporary folder (what we make under TMPDIR), or else the input.
+    The path decides whose fault it is: the output folder (output, the build's hidden siblings of it, the folders
+    above it), the temporary folder (what we make under TMPDIR), or else the input. elsewhere is how the user picks
+    another output folder.
     """
     name = exc.filename2 if exc.errno in WRITING and exc.filename2 is not None else exc.filename
     what = _WHAT.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()

@@ -153,7 +153,7 @@ def clean_stale(out: Path) -> list[Path]:
     return removed
 
 
-STALE_TEMP = re.compile(r"^(?:oap-(?:pdf|print)-(\d+)-)")
+STALE_TEMP = re.compile(r"^oap-(?:pdf|print)-(\d+)-")
 """Our folders in the temporary folder carry the process id of the build that made them (oap-pdf-<pid>-...)."""
 
 

@@ -70,8 +70,8 @@ def scaffold(folder: Path, name: str) -> Path:
     )
     data = text.encode("utf-8")  # before anything is made: nothing is left half-written
     made = [p for p in (folder, *folder.parents) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         fh = open(path, "xb")  # x: never overwrite, even a file made since the check above
     except BaseException:
         _remove_empty(made)
