@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import Fault, blame
@@ -129,9 +130,17 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
 
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
-    with collect_warnings() as records:
-        source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
-        pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, **PDF_OPTIONS)
+    fonts = FontConfiguration()
+    try:
+        with collect_warnings() as records:
+            source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
+            pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, font_config=fonts, **PDF_OPTIONS)
+    finally:
+        # WeasyPrint copies web fonts into a weasyprint-* temporary folder and removes it only in __del__, which may
+        # run late or (in a worker, at exit) never: remove it now. _use_scratch is the second line of defence.
+        folder = getattr(fonts, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
     return Rendered(doc.name, pdf, tuple(records))
 
 
@@ -204,10 +213,14 @@ def _use_scratch(folder: str) -> None:
 def render_all(docs: list[PrintDocument], root: Path, *, workers: int, scratch: Path | None = None) -> dict[str, Rendered]:
     """Render documents in worker processes, longest first so the handbook never starts last and runs alone.
 
-    scratch, when given, is the workers' temporary folder (the caller removes it).
+    scratch, when given, is the workers' temporary folder (the caller removes it); without one, a folder of our own
+    is made and removed, since a worker cannot clean up after WeasyPrint (see _use_scratch).
     """
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
+            return render_all(docs, root, workers=workers, scratch=Path(tmp))
     queue = sorted(docs, key=lambda d: len(d.html), reverse=True)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch) if scratch else "",)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch),)) as pool:
         return {r.name: r for r in pool.map(_render_in_worker, queue, [root] * len(queue))}
 
 
