@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import OapError
+from .errors import Fault, OapError, os_fault
 from .model import Corpus
 
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except _Refused as exc:
         print(exc, file=sys.stderr)
         return 1
+    except (Fault, OSError) as exc:
+        # The one place a fault of the machine (disk full or read-only, a file gone, a crashed worker) becomes a
+        # message: one line with the path and what to do, never a traceback.
+        print(_fault_line(args, exc), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("oap: interrupted; the previous output is unchanged.", file=sys.stderr)
         return 130
@@ -78,6 +83,23 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
     except SettingsConflict as exc:
         raise _Refused(f"oap {command}: {exc}; nothing was changed.") from None
     return council, f" (council from {COUNCIL_ENV}={from_env})" if from_env else ""
+
+
+_UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written."}
+"""What a failed command promises it left alone, said after a fault."""
+
+
+def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
+    """'oap build: PATH: cannot write the output: the disk is read-only; what to do. Nothing was changed ...'"""
+    if not isinstance(exc, OSError):
+        return f"oap {args.command}: {exc}{_UNCHANGED.get(args.command, '')}"
+    if args.command == "build":
+        text = os_fault(exc, output=args.out or args.root / "site", root=args.root)
+    elif args.command == "new-council":
+        text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
+    else:
+        text = os_fault(exc, root=args.root)
+    return f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}"
 
 
 class _Refused(Exception):

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import jinja2
 import markdown
 import nh3
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from . import prose
@@ -243,7 +244,24 @@ def cache_compiled(env: jinja2.Environment) -> jinja2.Environment:
     settings += [sorted(env.extensions), jinja2.__version__]
     digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
     try:
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(pattern=f"oap-{digest}-%s.cache")
+        env.bytecode_cache = _BestEffortCache(pattern=f"oap-{digest}-%s.cache")
     except (OSError, RuntimeError):  # no private temp folder to be had: compile every time, as before
         pass
     return env
+
+
+class _BestEffortCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, but a cache that cannot be read or written (a full or read-only temporary folder) is
+    only a slower build: the template is compiled afresh, and the build goes on."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            pass
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)  # writes a temporary file, then renames it: a failure leaves no partial entry
+        except OSError:
+            pass

@@ -104,7 +104,7 @@ class OapPlugin(BasePlugin[OapConfig]):
             return self._output
         pdf_dir = None
         if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
-            self._tmp = tempfile.mkdtemp(prefix="oap-pdf-")
+            self._tmp = tempfile.mkdtemp(prefix=f"oap-pdf-{os.getpid()}-")  # the pid: see publish.clean_stale_temp
             pdf_dir = Path(self._tmp)
         out = pipeline.render(self.edition, pdf_dir=pdf_dir)
         if self.serving:
@@ -162,10 +162,6 @@ class OapPlugin(BasePlugin[OapConfig]):
             server.watch(str(Path(council).resolve()))
         return server
 
-    def on_build_error(self, error: Exception) -> None:
-        self._markdown.forget()  # MkDocs may have warned about a page it kept: the next build converts every page
-        self._search.forget()
-
     def on_post_build(self, config: Any) -> None:
         if self.serving:
             self._markdown.finish()
@@ -173,6 +169,14 @@ class OapPlugin(BasePlugin[OapConfig]):
             converted = self._markdown.converted
             log.debug("pages converted: %d, reused: %d (converted: %s)", len(converted), self._markdown.reused, ", ".join(converted))
         Path(config.site_dir, MARKER).write_text("Made by oap build; safe to replace.\n", encoding="utf-8")
+        self._clean()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._markdown.forget()  # MkDocs may have warned about a page it kept: the next build converts every page
+        self._search.forget()
+        self._clean()  # a failed build leaves nothing in the temporary folder either
+
+    def _clean(self) -> None:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None

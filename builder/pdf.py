@@ -11,9 +11,11 @@ import logging
 import mimetypes
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,10 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .errors import Fault, blame
 from .printdocs import PrintDocument
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -129,14 +133,23 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
     pages: list[int] = []  # a finisher sees the laid-out document just before the PDF is closed; it changes nothing
-    with collect_warnings() as records:
-        source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
-        pdf = source.write_pdf(
-            pdf_identifier=doc.identifier,
-            cache={} if cache is None else cache,
-            finisher=lambda document, _pdf: pages.append(len(document.pages)),
-            **PDF_OPTIONS,
-        )
+    fonts = FontConfiguration()
+    try:
+        with collect_warnings() as records:
+            source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
+            pdf = source.write_pdf(
+                pdf_identifier=doc.identifier,
+                cache={} if cache is None else cache,
+                font_config=fonts,
+                finisher=lambda document, _pdf: pages.append(len(document.pages)),
+                **PDF_OPTIONS,
+            )
+    finally:
+        # WeasyPrint copies web fonts into a weasyprint-* temporary folder and removes it only in __del__, which may
+        # run late or (in a worker, at exit) never: remove it now. _use_scratch is the second line of defence.
+        folder = getattr(fonts, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
     return Rendered(doc.name, pdf, tuple(records), sum(pages))
 
 
@@ -145,8 +158,48 @@ _worker_cache: dict[str, Any] = {}
 
 
 def _render_in_worker(doc: PrintDocument, root: Path) -> Rendered:
-    """The pool's task: module-level so it pickles, and using the worker's one cache."""
-    return render_document(doc, root, cache=_worker_cache)
+    """The pool's task: module-level so it pickles, and using the worker's one cache.
+
+    While it works, a file in the worker's scratch folder names the document, so that if the worker dies the build
+    can say which document it was making (see crashed()).
+    """
+    marker = _marker()
+    if marker:
+        marker.write_text(doc.name, encoding="utf-8")
+    try:
+        return render_document(doc, root, cache=_worker_cache)
+    finally:  # an exception is not a crash: it reaches the build with its own message
+        if marker:
+            marker.unlink()
+
+
+WORKING = "rendering-"
+"""The prefix of a worker's note in its scratch folder of the document it is making: rendering-<process id>."""
+
+
+def _marker() -> Path | None:
+    """This worker's note (only workers given a scratch folder keep one)."""
+    folder = os.environ.get("OAP_PDF_SCRATCH")
+    return Path(folder, f"{WORKING}{os.getpid()}") if folder else None
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The pool stops the other workers (SIGTERM) when one dies: drop this one's note, so only the dead one's is left."""
+    marker = _marker()
+    if marker:
+        marker.unlink(missing_ok=True)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def crashed(scratch: Path) -> str:
+    """What a worker that died was making, from the notes left in scratch: one line for the user."""
+    names = sorted(p.read_text(encoding="utf-8") for p in scratch.glob(f"{WORKING}*"))
+    making = f" while making {' and '.join(names)}" if names else ""
+    return (
+        f"a PDF worker process stopped unexpectedly{making} (it may have run out of memory, or been killed); "
+        "its temporary files were removed. Try again, or build with --no-pdf."
+    )
 
 
 def default_workers() -> int:
@@ -161,8 +214,9 @@ def _use_scratch(folder: str) -> None:
     in __del__, which does not run when a worker process exits; every build left two ~1.5 MB folders behind.
     """
     if folder:
-        os.environ["TMPDIR"] = folder
+        os.environ["TMPDIR"] = os.environ["OAP_PDF_SCRATCH"] = folder
         tempfile.tempdir = folder
+        signal.signal(signal.SIGTERM, _stopped)
 
 
 def render_all(
@@ -170,12 +224,16 @@ def render_all(
 ) -> dict[str, Rendered]:
     """Render documents in worker processes, longest first so the handbook never starts last and runs alone.
 
-    scratch, when given, is the workers' temporary folder (the caller removes it); done, when given, is called with
-    each document as it finishes, in the order they finish.
+    scratch, when given, is the workers' temporary folder (the caller removes it); without one, a folder of our own
+    is made and removed, since a worker cannot clean up after WeasyPrint (see _use_scratch). done, when given, is
+    called with each document as it finishes, in the order they finish.
     """
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
+            return render_all(docs, root, workers=workers, scratch=Path(tmp), done=done)
     queue = sorted(docs, key=lambda d: len(d.html), reverse=True)
     results: dict[str, Rendered] = {}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch) if scratch else "",)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch),)) as pool:
         try:
             for future in as_completed([pool.submit(_render_in_worker, doc, root) for doc in queue]):
                 rendered = future.result()
@@ -205,16 +263,24 @@ def render_pdfs(
         if done:
             done(finished["documents"], finished["pages"])
 
-    with tempfile.TemporaryDirectory(prefix="oap-print-") as tmp:
+    # The process id in the name lets a later build remove the folder of one that was killed (publish.clean_stale_temp).
+    with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
         scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
         scratch.mkdir()
-        results = render_all(docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch, done=tell)
+        try:
+            with blame(scratch):  # a worker's write that found the disk full names no file: it was the temporary folder's
+                results = render_all(
+                    docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch, done=tell
+                )
+        except BrokenProcessPool:
+            raise Fault(crashed(scratch)) from None
     sizes: dict[str, int] = {}
     for doc in docs:
         rendered = results[doc.name]
         # Warnings were caught in the workers; log them here, where the build (and a test) can see them.
         for name, level, message in rendered.warnings:
             logging.getLogger(name).log(level, "%s: %s", doc.name, message)
-        (out_dir / doc.name).write_bytes(rendered.pdf)
+        with blame(out_dir):
+            (out_dir / doc.name).write_bytes(rendered.pdf)
         sizes[doc.name] = len(rendered.pdf)
     return sizes

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
@@ -16,7 +19,7 @@ from mkdocs.exceptions import MkDocsException
 
 from . import pipeline
 from .edition import Edition
-from .errors import OapError, Problem
+from .errors import OapError, Problem, blame
 from .mkdocs_plugin import MARKER, OapPlugin
 from .pipeline import Timings
 
@@ -65,16 +68,20 @@ def build(
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
+    clean_stale_temp()
     tmp = out.parent / f".{out.name}.oap-tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    cfg = load_config(str(config_file or root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
+    with open(config_file or root / "mkdocs.yml", "rb") as config:  # a missing one is an OSError that names it
+        cfg = load_config(config, site_dir=str(tmp), strict=True)
     plugin = cfg.plugins["oap"]
     assert isinstance(plugin, OapPlugin), "mkdocs.yml must load the oap plugin"
     try:
-        with tempfile.TemporaryDirectory(prefix="oap-pdf-") as pdf_tmp:
+        with tempfile.TemporaryDirectory(prefix=f"oap-pdf-{os.getpid()}-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
             plugin.prepared = pipeline.render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
-            with t.stage("publish"):
+            # A write that finds the disk full names no file: it was the output's. MkDocs logs a page's OS error
+            # before raising it; oap reports it once, as one line.
+            with t.stage("publish"), blame(out), _quiet(logging.getLogger("mkdocs.commands.build"), _os_error_logged):
                 mkdocs_build(cfg)
     except MkDocsException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -82,8 +89,24 @@ def build(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    swap_in(tmp, out)
+    with blame(out):
+        swap_in(tmp, out)
     return out
+
+
+def _os_error_logged(record: logging.LogRecord) -> bool:
+    """Keep every record but MkDocs' "Error building page '...': [Errno 28] No space left on device"."""
+    return not (record.levelno >= logging.ERROR and "[Errno " in record.getMessage())
+
+
+@contextmanager
+def _quiet(logger: logging.Logger, keep: Callable[[logging.LogRecord], bool]) -> Iterator[None]:
+    """Drop the logger's records that keep refuses, for the duration."""
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 def swap_in(new: Path, out: Path) -> None:
@@ -130,6 +153,25 @@ def clean_stale(out: Path) -> list[Path]:
     return removed
 
 
+STALE_TEMP = re.compile(r"^oap-(?:pdf|print)-(\d+)-")
+"""Our folders in the temporary folder carry the process id of the build that made them (oap-pdf-<pid>-...)."""
+
+
+def clean_stale_temp() -> list[Path]:
+    """Remove from the temporary folder what builds that have died (killed, or the machine lost power) left there."""
+    removed: list[Path] = []
+    try:
+        entries = sorted(Path(tempfile.gettempdir()).iterdir())
+    except OSError:  # cleaning up is a courtesy: a folder we cannot list is a problem for whatever uses it next
+        return removed
+    for entry in entries:
+        match = STALE_TEMP.match(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match[1])):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 def _alive(pid: int) -> bool:
     """Whether a process with this id exists (a process we may not signal counts as alive)."""
     try:
@@ -141,4 +183,4 @@ def _alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["BuildFailed", "OapError", "Problem", "build", "check_output_folder", "clean_stale", "swap_in"]
+__all__ = ["BuildFailed", "OapError", "Problem", "build", "check_output_folder", "clean_stale", "clean_stale_temp", "swap_in"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shlex
 import unicodedata
 from pathlib import Path
 
-from .errors import OapError, Problem
+from .errors import OapError, Problem, blame
 from .markup import environment
 from .overlay import COUNCIL_FILE, shown_path
 
@@ -40,6 +42,15 @@ def scaffold(folder: Path, name: str) -> Path:
                 )
             ]
         )
+    try:
+        os.fsencode(folder).decode("utf-8")
+    except UnicodeDecodeError:  # the folder's name would end up, undecodable, in the file's comments and in every message
+        shown = os.fsencode(folder).decode("utf-8", "backslashreplace")
+        raise OapError(
+            [Problem(shown, message="the folder's name is not UTF-8 text; choose a name of letters, digits and hyphens")]
+        ) from None
+    if folder.exists() and not folder.is_dir():
+        raise OapError([Problem(shown_path(folder), message="is a file, not a folder; give a new folder for the council's files")])
     if path.exists():
         raise OapError(
             [
@@ -57,6 +68,26 @@ def scaffold(folder: Path, name: str) -> Path:
         send_team_yaml=json.dumps(f"{name} SEND team", ensure_ascii=False),
         folder=shlex.quote(folder.as_posix()),
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    data = text.encode("utf-8")  # before anything is made: nothing is left half-written
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "xb")  # x: never overwrite, even a file made since the check above
+    except BaseException:
+        _remove_empty(made)
+        raise
+    try:
+        with fh, blame(folder):
+            fh.write(data)
+    except BaseException:  # a full disk: no empty or cut-short council.yaml is left behind
+        path.unlink(missing_ok=True)
+        _remove_empty(made)
+        raise
     return path
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders this command made (innermost first), if they are still empty."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

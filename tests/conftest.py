@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -67,6 +68,31 @@ SLOW_FIXTURES = {
 """Fixtures that make a test slow; a test using one (directly or through another fixture) is marked slow."""
 BROWSER_FIXTURES = {"browser"}
 """Fixtures that start Chromium; a test using one is marked browser."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole run uses a fresh temporary folder (TMPDIR, inherited by every `oap` it starts), and fails if any
+    build left its folders there (oap-*, or WeasyPrint's weasyprint-*), successful or not (issue 18).
+
+    It lives in pytest's own base folder, so pytest's usual clean-up of old runs removes it; tests that set their
+    own TMPDIR are checked by their own asserts.
+    """
+    temp = tmp_path_factory.getbasetemp() / "TMPDIR"  # the base folder is fixed first, under the real temporary folder
+    temp.mkdir()
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(temp)
+    tempfile.tempdir = None  # read TMPDIR afresh
+    try:
+        yield temp
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+        tempfile.tempdir = None
+    left = sorted(p.name for p in temp.iterdir() if p.name.startswith(("oap-", "weasyprint-")))
+    assert left == [], f"builds left these in the temporary folder {temp}: {', '.join(left)}"
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects by mark

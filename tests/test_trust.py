@@ -104,13 +104,15 @@ def test_killed_build_leaves_the_previous_site(killable: tuple[Path, Path], mome
         if moment == "writing the site":
             assert leftovers(out) == [staging.name] and not (staging / ".oap-build").exists()  # killed halfway, not after
         _wait_for_group_to_end(proc.pid)
-        result = run_oap("build", "--no-pdf", "--root", str(root), "--out", str(out))
+        # The next build, with the same temporary folder, removes what the killed one left there (oap-pdf-<pid>-...).
+        result = run_oap("build", "--no-pdf", "--root", str(root), "--out", str(out), env={"TMPDIR": str(scratch)})
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # whatever happened above, leave no worker behind
         first.write_text(original, encoding="utf-8")
     assert result.returncode == 0, result.stderr
     assert leftovers(out) == [], "the next build should remove the dead build's temporary folder"
+    assert sorted(p.name for p in scratch.iterdir() if p.name.startswith(("oap-", "weasyprint-"))) == []
     page = out / "standards" / "cognition-and-learning" / "primary" / "index.html"
     assert "Changed by the kill test" in page.read_text(encoding="utf-8")
 
