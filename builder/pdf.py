@@ -240,6 +240,10 @@ def render_all(
                 results[rendered.name] = rendered
                 if done:
                     done(rendered)
+        except BrokenProcessPool:
+            # A worker died: leaving the with block waits until the pool has stopped the others, so the notes left
+            # behind are the dead one's only (see crashed). shutdown(wait=False) would stop that wait.
+            raise
         except BaseException:
             # Ctrl-C or a failed document: start no more documents, so the build stops within the running ones' time.
             pool.shutdown(wait=False, cancel_futures=True)
