@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -124,11 +125,77 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
             lg.propagate, lg.level = propagate, level
 
 
+# -- accessibility: what WeasyPrint's PDF/UA-1 tagging leaves to us --------------------------------------------
+
+
+PRINT_FLAG = 4
+"""Annotation flag bit 3 (ISO 32000-1, 12.5.3): print the annotation; PDF/UA readers expect it on links."""
+
+
+def finish_tagging(document: Any, pdf: pydyf.PDF) -> None:
+    """WeasyPrint finisher (called with the laid-out document and the PDF about to be written): running headers and
+    footers become artifacts, and links get the print flag."""
+    flag_links_for_print(pdf)
+    mark_furniture_as_artifacts(pdf)
+
+
+def _resolver(pdf: pydyf.PDF) -> Any:
+    def resolve(value: Any) -> Any:
+        """The object an indirect reference (b'12 0 R') names; any other value as it is."""
+        if isinstance(value, bytes) and value.endswith(b" R"):
+            return pdf.objects[int(value.split()[0])]
+        return value
+
+    return resolve
+
+
+def flag_links_for_print(pdf: pydyf.PDF) -> None:
+    """Give every link annotation the print flag: WeasyPrint sets no flags, and PDF/UA readers expect it."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and obj.get("Subtype") == "/Link":
+            obj["F"] = PRINT_FLAG
+
+
+def mark_furniture_as_artifacts(pdf: pydyf.PDF) -> None:
+    """Re-mark as /Artifact /Pagination the content whose structure element is not in the structure tree.
+
+    Why: WeasyPrint 69 and 70 mark the text of @page margin boxes (our running headers and footers, "Page 3 of 84")
+    as tagged content but leave its structure elements out of the tree, so a screen reader reads them on every page
+    though they belong nowhere. Such content is exactly that page furniture; its parent-tree entries are cleared.
+    """
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    resolve = _resolver(pdf)
+    root = resolve(pdf.catalog["StructTreeRoot"])
+    in_tree: set[int] = set()
+    stack = list(root["K"])
+    while stack:
+        element = resolve(stack.pop())
+        if isinstance(element, pydyf.Dictionary) and element.number not in in_tree:
+            in_tree.add(element.number)
+            kids = element.get("K", ())
+            stack.extend(kids if isinstance(kids, list) else [kids])
+    pages = [resolve(ref) for ref in pdf.page_references]
+    nums = resolve(root["ParentTree"])["Nums"]
+    for key, elements in zip(nums[::2], nums[1::2], strict=True):
+        if key >= len(pages) or not isinstance(elements, list):
+            continue  # an annotation's entry, not a page's marked content
+        furniture = {mcid for mcid, ref in enumerate(elements) if resolve(ref).number not in in_tree}
+        if not furniture:
+            continue
+        for mcid in furniture:
+            elements[mcid] = "null"
+        stream = resolve(pages[key]["Contents"]).stream
+        for i, item in enumerate(stream):  # [..., "/Span", <</MCID 7>>, b"BDC", ...]
+            if isinstance(item, pydyf.Dictionary) and item.get("MCID") in furniture and stream[i + 1] == b"BDC":
+                stream[i - 1], stream[i] = "/Artifact", pydyf.Dictionary({"Type": "/Pagination"})
+
+
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
     with collect_warnings() as records:
         source = weasyprint.HTML(string=doc.html, base_url=root.resolve().as_uri() + "/", url_fetcher=LocalOnlyFetcher(root))
-        pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, **PDF_OPTIONS)
+        pdf = source.write_pdf(pdf_identifier=doc.identifier, cache={} if cache is None else cache, finisher=finish_tagging, **PDF_OPTIONS)
     return Rendered(doc.name, pdf, tuple(records))
 
 
