@@ -7,15 +7,19 @@ value in the data can never make the renderer reach the network or read other fi
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import importlib.metadata
 import logging
 import mimetypes
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -199,6 +203,113 @@ def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | N
     return Rendered(doc.name, pdf, tuple(records))
 
 
+# -- incremental builds: a PDF is rendered again only when something it depends on changed --------------------
+
+RENDERER_PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "fonttools", "pillow")
+"""Python packages whose version can change a rendered PDF."""
+KEEP_PER_DOCUMENT = 4
+"""Cached versions kept of each document name: the edition and council builds share names, and an author going back
+and forth between two versions finds both."""
+
+
+def renderer_fingerprint() -> str:
+    """A hash of everything every PDF depends on besides its own HTML: the fonts, the renderer and its libraries'
+    versions, our PDF options, and this module (the finisher and the fetcher are here)."""
+    h = hashlib.sha256()
+    for name in FONTS:
+        h.update(name.encode() + b"\0" + (FONT_DIR / name).read_bytes())
+    for package in RENDERER_PACKAGES:
+        try:
+            h.update(f"{package}={importlib.metadata.version(package)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{package}=none\0".encode())
+    h.update(f"pango={weasyprint.text.ffi.pango.pango_version()}\0harfbuzz={_harfbuzz_version()}\0".encode())
+    h.update(repr(sorted(PDF_OPTIONS.items())).encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _harfbuzz_version() -> str:
+    """The shaping library's version (a system library: an upgrade may move glyphs), or 'unknown'."""
+    try:
+        lib = ctypes.CDLL("libharfbuzz.so.0")
+    except OSError:
+        return "unknown"
+    lib.hb_version_string.restype = ctypes.c_char_p
+    return str(lib.hb_version_string().decode())
+
+
+@dataclass
+class PdfCache:
+    """Rendered PDFs kept by a hash of everything they depend on, so an unchanged document is reused byte for byte.
+
+    Safe when builds run at once or are killed: a PDF is written to a temporary file in the same folder and renamed
+    into place (an atomic step), so a reader sees a whole file or none; a reader that loses a race to pruning simply
+    renders again. Temporary files a killed build left behind are removed once they are an hour old.
+    """
+
+    folder: Path
+    rendered: list[str] = field(default_factory=list)
+    """Names of the documents rendered afresh by the last render_pdfs that used this cache."""
+    reused: list[str] = field(default_factory=list)
+    """Names of the documents taken from the cache."""
+    _fingerprint: str = ""
+
+    def key(self, doc: PrintDocument) -> str:
+        """The hash of one document's inputs: its name, identifier and print HTML, and the renderer's fingerprint.
+
+        The HTML holds the print CSS, and any image as a data: URL: the renderer reads nothing else but the fonts."""
+        if not self._fingerprint:
+            self._fingerprint = renderer_fingerprint()
+        h = hashlib.sha256(self._fingerprint.encode())
+        for part in (doc.name.encode(), doc.identifier, doc.html.encode()):
+            h.update(len(part).to_bytes(8, "big") + part)
+        return h.hexdigest()
+
+    def path(self, doc: PrintDocument, key: str) -> Path:
+        return self.folder / f"{Path(doc.name).stem}.{key}.pdf"
+
+    def get(self, doc: PrintDocument, key: str) -> bytes | None:
+        """The cached PDF, or None; a hit is touched, so pruning keeps what is in use."""
+        path = self.path(doc, key)
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+        except FileNotFoundError:
+            return None
+        return data if data.startswith(b"%PDF-") else None
+
+    def put(self, doc: PrintDocument, key: str, pdf: bytes) -> None:
+        """Store one PDF: written beside its final name, then renamed into place."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(pdf)
+            os.replace(tmp, self.path(doc, key))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def prune(self, *, now: float | None = None) -> None:
+        """Keep the KEEP_PER_DOCUMENT most recently used versions of each document; remove stale temporary files."""
+        now = time.time() if now is None else now
+        versions: dict[str, list[tuple[float, Path]]] = {}
+        for path in self.folder.glob("*.pdf"):
+            try:
+                used = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # another build pruned it meanwhile
+            if path.name.startswith(".tmp-"):
+                if now - used > 3600:
+                    path.unlink(missing_ok=True)
+                continue
+            versions.setdefault(path.name.split(".", 1)[0], []).append((used, path))
+        for found in versions.values():
+            for _, path in sorted(found, reverse=True)[KEEP_PER_DOCUMENT:]:
+                path.unlink(missing_ok=True)
+
+
 _worker_cache: dict[str, Any] = {}
 """One WeasyPrint cache per worker process, shared by every document it renders."""
 
@@ -234,19 +345,38 @@ def render_all(docs: list[PrintDocument], root: Path, *, workers: int, scratch: 
         return {r.name: r for r in pool.map(_render_in_worker, queue, [root] * len(queue))}
 
 
-def render_pdfs(docs: list[PrintDocument], out_dir: Path, *, workers: int | None = None) -> dict[str, int]:
-    """Write every document's PDF into out_dir and return each file name with its size in bytes."""
+def render_pdfs(docs: list[PrintDocument], out_dir: Path, *, workers: int | None = None, cache: PdfCache | None = None) -> dict[str, int]:
+    """Write every document's PDF into out_dir and return each file name with its size in bytes.
+
+    With a cache, a document whose inputs are unchanged is copied from it rather than rendered, and each one rendered
+    is stored in it (unless WeasyPrint warned: then the next build renders it again and shows the warning again).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="oap-print-") as tmp:
-        scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
-        scratch.mkdir()
-        results = render_all(docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch)
+    keys = {doc.name: cache.key(doc) for doc in docs} if cache else {}
+    kept = {doc.name: pdf for doc in docs if cache and (pdf := cache.get(doc, keys[doc.name])) is not None}
+    todo = [doc for doc in docs if doc.name not in kept]
+    results: dict[str, Rendered] = {}
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="oap-print-") as tmp:
+            scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
+            scratch.mkdir()
+            assets = prepare_assets(Path(tmp) / "assets")
+            results = render_all(todo, assets, workers=workers or default_workers(), scratch=scratch)
     sizes: dict[str, int] = {}
     for doc in docs:
-        rendered = results[doc.name]
-        # Warnings were caught in the workers; log them here, where the build (and a test) can see them.
-        for name, level, message in rendered.warnings:
-            logging.getLogger(name).log(level, "%s: %s", doc.name, message)
-        (out_dir / doc.name).write_bytes(rendered.pdf)
-        sizes[doc.name] = len(rendered.pdf)
+        if doc.name in kept:
+            pdf = kept[doc.name]
+        else:
+            rendered = results[doc.name]
+            # Warnings were caught in the workers; log them here, where the build (and a test) can see them.
+            for name, level, message in rendered.warnings:
+                logging.getLogger(name).log(level, "%s: %s", doc.name, message)
+            pdf = rendered.pdf
+            if cache and not rendered.warnings:
+                cache.put(doc, keys[doc.name], pdf)
+        (out_dir / doc.name).write_bytes(pdf)
+        sizes[doc.name] = len(pdf)
+    if cache:
+        cache.rendered, cache.reused = [doc.name for doc in todo], list(kept)
+        cache.prune()
     return sizes

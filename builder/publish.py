@@ -73,7 +73,8 @@ def build(
     try:
         with tempfile.TemporaryDirectory(prefix="oap-pdf-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
-            plugin.prepared = pipeline.render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
+            pdf_dir = Path(pdf_tmp) if pdf and plugin.config.pdf else None
+            plugin.prepared = pipeline.render(edition, pdf_dir=pdf_dir, pdf_cache=root / pipeline.PDF_CACHE, timings=t)
             with t.stage("publish"):
                 mkdocs_build(cfg)
     except MkDocsException as exc:
