@@ -67,4 +67,4 @@ lock:
 	bash scripts/lock.sh
 
 clean:
-	rm -rf site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site .oap-cache .pytest_cache .mypy_cache .ruff_cache

@@ -7,22 +7,28 @@ value in the data can never make the renderer reach the network or read other fi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import hashlib
+import importlib.metadata
 import logging
 import mimetypes
 import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -130,9 +136,81 @@ def collect_warnings() -> Iterator[list[tuple[str, int, str]]]:
             lg.propagate, lg.level = propagate, level
 
 
+# -- accessibility: what WeasyPrint's PDF/UA-1 tagging leaves to us --------------------------------------------
+
+
+PRINT_FLAG = 4
+"""Annotation flag bit 3 (ISO 32000-1, 12.5.3): print the annotation; PDF/UA readers expect it on links."""
+
+
+def finish_tagging(document: Any, pdf: pydyf.PDF) -> None:
+    """WeasyPrint finisher (called with the laid-out document and the PDF about to be written): running headers and
+    footers become artifacts, and links get the print flag."""
+    flag_links_for_print(pdf)
+    mark_furniture_as_artifacts(pdf)
+
+
+def _resolver(pdf: pydyf.PDF) -> Any:
+    def resolve(value: Any) -> Any:
+        """The object an indirect reference (b'12 0 R') names; any other value as it is."""
+        if isinstance(value, bytes) and value.endswith(b" R"):
+            return pdf.objects[int(value.split()[0])]
+        return value
+
+    return resolve
+
+
+def flag_links_for_print(pdf: pydyf.PDF) -> None:
+    """Give every link annotation the print flag: WeasyPrint sets no flags, and PDF/UA readers expect it."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Annot" and obj.get("Subtype") == "/Link":
+            obj["F"] = PRINT_FLAG
+
+
+def mark_furniture_as_artifacts(pdf: pydyf.PDF) -> None:
+    """Re-mark as /Artifact /Pagination the content whose structure element is not in the structure tree.
+
+    Why: WeasyPrint 69 and 70 mark the text of @page margin boxes (our running headers and footers, "Page 3 of 84")
+    as tagged content but leave its structure elements out of the tree, so a screen reader reads them on every page
+    though they belong nowhere. Such content is exactly that page furniture; its parent-tree entries are cleared.
+    """
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    resolve = _resolver(pdf)
+    root = resolve(pdf.catalog["StructTreeRoot"])
+    in_tree: set[int] = set()
+    stack = list(root["K"])
+    while stack:
+        element = resolve(stack.pop())
+        if isinstance(element, pydyf.Dictionary) and element.number not in in_tree:
+            in_tree.add(element.number)
+            kids = element.get("K", ())
+            stack.extend(kids if isinstance(kids, list) else [kids])
+    pages = [resolve(ref) for ref in pdf.page_references]
+    nums = resolve(root["ParentTree"])["Nums"]
+    for key, elements in zip(nums[::2], nums[1::2], strict=True):
+        if key >= len(pages) or not isinstance(elements, list):
+            continue  # an annotation's entry, not a page's marked content
+        furniture = {mcid for mcid, ref in enumerate(elements) if resolve(ref).number not in in_tree}
+        if not furniture:
+            continue
+        for mcid in furniture:
+            elements[mcid] = "null"
+        stream = resolve(pages[key]["Contents"]).stream
+        for i, item in enumerate(stream):  # [..., "/Span", <</MCID 7>>, b"BDC", ...]
+            if isinstance(item, pydyf.Dictionary) and item.get("MCID") in furniture and stream[i + 1] == b"BDC":
+                stream[i - 1], stream[i] = "/Artifact", pydyf.Dictionary({"Type": "/Pagination"})
+
+
 def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | None = None) -> Rendered:
     """Render one print document with WeasyPrint, reading only from root; return the PDF and any warnings."""
-    pages: list[int] = []  # a finisher sees the laid-out document just before the PDF is closed; it changes nothing
+    pages: list[int] = []
+
+    def finish(document: Any, pdf: pydyf.PDF) -> None:
+        """WeasyPrint's finisher, called with the laid-out document just before the PDF is written."""
+        pages.append(len(document.pages))
+        finish_tagging(document, pdf)
+
     fonts = FontConfiguration()
     try:
         with collect_warnings() as records:
@@ -141,7 +219,7 @@ def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | N
                 pdf_identifier=doc.identifier,
                 cache={} if cache is None else cache,
                 font_config=fonts,
-                finisher=lambda document, _pdf: pages.append(len(document.pages)),
+                finisher=finish,
                 **PDF_OPTIONS,
             )
     finally:
@@ -151,6 +229,125 @@ def render_document(doc: PrintDocument, root: Path, *, cache: dict[str, Any] | N
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
     return Rendered(doc.name, pdf, tuple(records), sum(pages))
+
+
+# -- incremental builds: a PDF is rendered again only when something it depends on changed --------------------
+
+RENDERER_PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "fonttools", "pillow")
+"""Python packages whose version can change a rendered PDF."""
+KEEP_PER_DOCUMENT = 4
+"""Cached versions kept of each document name: the edition and council builds share names, and an author going back
+and forth between two versions finds both."""
+
+
+def renderer_fingerprint() -> str:
+    """A hash of everything every PDF depends on besides its own HTML: the fonts, the renderer and its libraries'
+    versions, our PDF options, and this module (the finisher and the fetcher are here)."""
+    h = hashlib.sha256()
+    for name in FONTS:
+        h.update(name.encode() + b"\0" + (FONT_DIR / name).read_bytes())
+    for package in RENDERER_PACKAGES:
+        try:
+            h.update(f"{package}={importlib.metadata.version(package)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{package}=none\0".encode())
+    h.update(f"pango={weasyprint.text.ffi.pango.pango_version()}\0harfbuzz={_harfbuzz_version()}\0".encode())
+    h.update(repr(sorted(PDF_OPTIONS.items())).encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def _harfbuzz_version() -> str:
+    """The shaping library's version (a system library: an upgrade may move glyphs), or 'unknown'."""
+    try:
+        lib = ctypes.CDLL("libharfbuzz.so.0")
+    except OSError:
+        return "unknown"
+    lib.hb_version_string.restype = ctypes.c_char_p
+    return str(lib.hb_version_string().decode())
+
+
+@dataclass
+class PdfCache:
+    """Rendered PDFs kept by a hash of everything they depend on, so an unchanged document is reused byte for byte.
+
+    Safe when builds run at once or are killed: a PDF is written to a temporary file in the same folder and renamed
+    into place (an atomic step), so a reader sees a whole file or none; a reader that loses a race to pruning simply
+    renders again. Temporary files a killed build left behind are removed once they are an hour old.
+    """
+
+    folder: Path
+    rendered: list[str] = field(default_factory=list)
+    """Names of the documents rendered afresh by the last render_pdfs that used this cache."""
+    reused: list[str] = field(default_factory=list)
+    """Names of the documents taken from the cache."""
+    _fingerprint: str = ""
+
+    def key(self, doc: PrintDocument) -> str:
+        """The hash of one document's inputs: its name, identifier and print HTML, and the renderer's fingerprint.
+
+        The HTML holds the print CSS, and any image as a data: URL: the renderer reads nothing else but the fonts."""
+        if not self._fingerprint:
+            self._fingerprint = renderer_fingerprint()
+        h = hashlib.sha256(self._fingerprint.encode())
+        for part in (doc.name.encode(), doc.identifier, doc.html.encode()):
+            h.update(len(part).to_bytes(8, "big") + part)
+        return h.hexdigest()
+
+    def path(self, doc: PrintDocument, key: str) -> Path:
+        return self.folder / f"{Path(doc.name).stem}.{key}.pdf"
+
+    def get(self, doc: PrintDocument, key: str) -> bytes | None:
+        """The cached PDF, or None; a hit is touched, so pruning keeps what is in use."""
+        path = self.path(doc, key)
+        try:
+            data = path.read_bytes()
+            os.utime(path)
+        except OSError:  # not there, or a cache we may not read or touch: render the PDF
+            return None
+        return data if data.startswith(b"%PDF-") else None
+
+    def put(self, doc: PrintDocument, key: str, pdf: bytes) -> None:
+        """Store one PDF: written beside its final name, then renamed into place.
+
+        Best effort: a cache that cannot be written (a read-only project, a full disk) only means the next build
+        renders the PDF again; the build itself goes on."""
+        tmp: str | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=self.folder)
+            with os.fdopen(fd, "wb") as f:
+                f.write(pdf)
+            os.replace(tmp, self.path(doc, key))
+        except BaseException as exc:
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
+            if not isinstance(exc, OSError):
+                raise
+
+    def prune(self, *, now: float | None = None) -> None:
+        """Keep the KEEP_PER_DOCUMENT most recently used versions of each document; remove stale temporary files."""
+        now = time.time() if now is None else now
+        versions: dict[str, list[tuple[float, Path]]] = {}
+        try:
+            found_paths = list(self.folder.glob("*.pdf"))
+        except OSError:
+            return  # a cache we may not read: nothing to prune
+        for path in found_paths:
+            try:
+                used = path.stat().st_mtime
+            except OSError:
+                continue  # another build pruned it meanwhile
+            if path.name.startswith(".tmp-"):
+                if now - used > 3600:
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
+                continue
+            versions.setdefault(path.name.split(".", 1)[0], []).append((used, path))
+        for found in versions.values():
+            for _, path in sorted(found, reverse=True)[KEEP_PER_DOCUMENT:]:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
 
 
 _worker_cache: dict[str, Any] = {}
@@ -252,14 +449,25 @@ def render_all(
 
 
 def render_pdfs(
-    docs: list[PrintDocument], out_dir: Path, *, workers: int | None = None, done: Callable[[int, int], None] | None = None
+    docs: list[PrintDocument],
+    out_dir: Path,
+    *,
+    workers: int | None = None,
+    cache: PdfCache | None = None,
+    done: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Write every document's PDF into out_dir and return each file name with its size in bytes.
 
-    done, when given, is told the documents and the pages finished so far, each time a document finishes.
+    With a cache, a document whose inputs are unchanged is copied from it rather than rendered, and each one rendered
+    is stored in it (unless WeasyPrint warned: then the next build renders it again and shows the warning again).
+    done, when given, is told the documents finished so far and the pages rendered so far (a document taken from the
+    cache counts as finished, with no pages rendered), each time a document finishes.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    finished = {"documents": 0, "pages": 0}
+    keys = {doc.name: cache.key(doc) for doc in docs} if cache else {}
+    kept = {doc.name: pdf for doc in docs if cache and (pdf := cache.get(doc, keys[doc.name])) is not None}
+    todo = [doc for doc in docs if doc.name not in kept]
+    finished = {"documents": len(kept), "pages": 0}
 
     def tell(rendered: Rendered) -> None:
         finished["documents"] += 1
@@ -267,24 +475,36 @@ def render_pdfs(
         if done:
             done(finished["documents"], finished["pages"])
 
-    # The process id in the name lets a later build remove the folder of one that was killed (publish.clean_stale_temp).
-    with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
-        scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
-        scratch.mkdir()
-        try:
-            with blame(scratch):  # a worker's write that found the disk full names no file: it was the temporary folder's
-                results = render_all(
-                    docs, prepare_assets(Path(tmp) / "assets"), workers=workers or default_workers(), scratch=scratch, done=tell
-                )
-        except BrokenProcessPool:
-            raise Fault(crashed(scratch)) from None
+    if kept and done:
+        done(len(kept), 0)
+    results: dict[str, Rendered] = {}
+    if todo:
+        # The process id in the name lets a later build remove the folder of one that was killed (publish.clean_stale_temp).
+        with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
+            scratch = Path(tmp) / "scratch"  # beside the fonts, not under them: the renderer may read only the assets
+            scratch.mkdir()
+            try:
+                with blame(scratch):  # a worker's write that found the disk full names no file: it was the temporary folder's
+                    assets = prepare_assets(Path(tmp) / "assets")
+                    results = render_all(todo, assets, workers=workers or default_workers(), scratch=scratch, done=tell)
+            except BrokenProcessPool:
+                raise Fault(crashed(scratch)) from None
     sizes: dict[str, int] = {}
     for doc in docs:
-        rendered = results[doc.name]
-        # Warnings were caught in the workers; log them here, where the build (and a test) can see them.
-        for name, level, message in rendered.warnings:
-            logging.getLogger(name).log(level, "%s: %s", doc.name, message)
+        if doc.name in kept:
+            pdf = kept[doc.name]
+        else:
+            rendered = results[doc.name]
+            # Warnings were caught in the workers; log them here, where the build (and a test) can see them.
+            for name, level, message in rendered.warnings:
+                logging.getLogger(name).log(level, "%s: %s", doc.name, message)
+            pdf = rendered.pdf
+            if cache and not rendered.warnings:
+                cache.put(doc, keys[doc.name], pdf)
         with blame(out_dir):
-            (out_dir / doc.name).write_bytes(rendered.pdf)
-        sizes[doc.name] = len(rendered.pdf)
+            (out_dir / doc.name).write_bytes(pdf)
+        sizes[doc.name] = len(pdf)
+    if cache:
+        cache.rendered, cache.reused = [doc.name for doc in todo], list(kept)
+        cache.prune()
     return sizes

@@ -26,6 +26,10 @@ from .model import Corpus
 
 STAGES = ("load", "overlay", "model", "print", "pdf", "web", "data", "publish")
 """The named stages, in the order they run."""
+PDF_CACHE = Path(".oap-cache") / "pdf"
+"""Where a build keeps rendered PDFs for the next one (builder.pdf.PdfCache), under the project's root: beside its
+sources, so one checkout's cache never serves another's and a test's temporary project has its own; outside the
+output folder; ignored by git and removed by `make clean`."""
 
 
 class Listener(Protocol):
@@ -48,6 +52,8 @@ class Timings:
     runs: dict[str, int] = field(default_factory=dict)
     listener: Listener | None = None
     began: float = field(default_factory=time.perf_counter)
+    counts: dict[str, int] = field(default_factory=dict)
+    """What a stage did, counted: "pdfs rendered" and "pdfs reused" (from the cache)."""
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -80,6 +86,7 @@ class Timings:
             if name in self.runs:
                 again = f" ({self.runs[name]} runs)" if self.runs[name] != 1 else ""
                 parts.append(f"{name} {self.seconds[name]:.2f} s{again}")
+        parts += [f"{what} {n}" for what, n in self.counts.items()]
         return ", ".join(parts)
 
 
@@ -114,21 +121,36 @@ def gather(root: Path, council: Path | None = None, *, timings: Timings | None =
         return Edition.of(national, loaded)
 
 
-def render(edition: Edition, *, pdf_dir: Path | None = None, today: dt.date | None = None, timings: Timings | None = None) -> Output:
-    """Render the edition once: its PDFs into pdf_dir (none without one), then its pages, then its open data."""
+def render(
+    edition: Edition,
+    *,
+    pdf_dir: Path | None = None,
+    pdf_cache: Path | None = None,
+    today: dt.date | None = None,
+    timings: Timings | None = None,
+) -> Output:
+    """Render the edition once: its PDFs into pdf_dir (none without one), then its pages, then its open data.
+
+    pdf_cache, when given, is the folder of a PdfCache: only the PDFs whose inputs changed are rendered again."""
     from .opendata import data_files
     from .web import Renderer
 
     t = timings or Timings()
     sizes: dict[str, int] = {}
     if pdf_dir is not None:
-        from .pdf import render_pdfs
+        from .pdf import PdfCache, render_pdfs
         from .printdocs import print_documents
 
         with t.stage("print"):
             docs = print_documents(edition)
         with t.stage("pdf"):
-            sizes = render_pdfs(docs, pdf_dir, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages)))
+            cache = PdfCache(pdf_cache) if pdf_cache else None
+            sizes = render_pdfs(
+                docs, pdf_dir, cache=cache, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages))
+            )
+        if cache:
+            t.counts["pdfs rendered"] = t.counts.get("pdfs rendered", 0) + len(cache.rendered)
+            t.counts["pdfs reused"] = t.counts.get("pdfs reused", 0) + len(cache.reused)
     with t.stage("web"):
         site = Renderer(edition, downloads=sizes, today=today or build_date()).render()
     with t.stage("data"):

@@ -78,7 +78,8 @@ def build(
     try:
         with tempfile.TemporaryDirectory(prefix=f"oap-pdf-{os.getpid()}-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
-            plugin.prepared = pipeline.render(edition, pdf_dir=Path(pdf_tmp) if pdf and plugin.config.pdf else None, timings=t)
+            pdf_dir = Path(pdf_tmp) if pdf and plugin.config.pdf else None
+            plugin.prepared = pipeline.render(edition, pdf_dir=pdf_dir, pdf_cache=root / pipeline.PDF_CACHE, timings=t)
             # A write that finds the disk full names no file: it was the output's. MkDocs logs a page's OS error
             # before raising it; oap reports it once, as one line.
             with t.stage("publish"), blame(out), _quiet(logging.getLogger("mkdocs.commands.build"), _os_error_logged):

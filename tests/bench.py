@@ -19,6 +19,11 @@ with a new id and title, so every page grows), in temporary project folders. The
   peak_mb_10x     peak memory of the whole 10x build, every process of it
   family_page_kb  what Chromium, cache empty, fetches for one families page, everything it loads counted, from a
                   local server that compresses text as static hosts do (uncompressed size reported beside it)
+  noop_build      a second `oap build` (site and PDFs) with nothing changed, over `oap build --no-pdf` (1x): the PDFs
+                  all come from the cache (.oap-cache/pdf)
+  one_file_pdfs   how many PDFs `oap build` renders again after one standards file changed (a title in
+                  cognition-and-learning/primary.yaml): only those holding its standards, the phase's two guides and
+                  the handbook
 
 Wall-clock ratios decide the targets; each *_cpu twin is the same ratio in processor time, which other work on
 the machine hardly moves: when the two disagree, the machine was busy and the run should be repeated.
@@ -34,6 +39,7 @@ import gzip
 import http.server
 import os
 import queue
+import re
 import resource
 import shutil
 import socket
@@ -78,6 +84,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "peak_mb_10x": ("<=", 600),
     "peak_mb_1x_with_pdfs": ("<=", 600),  # the 10x build is site-only; a whole build with PDFs must fit too
     "family_page_kb": ("<=", 400),
+    "noop_build": ("<=", 1.2),
+    "one_file_pdfs": ("<=", 3),
 }
 """The issue's targets; figures without one are reported for the README."""
 
@@ -447,6 +455,33 @@ def measure_full_build(project: Path, work: Path) -> dict[str, float]:
     return {"build_1x_with_pdfs_s": result.seconds, "peak_mb_1x_with_pdfs": result.peak_mb, "pdfs_1x": pdfs}
 
 
+def measure_incremental(project: Path, work: Path) -> dict[str, float]:
+    """A build with nothing changed against a site-only build (interleaved), then a build after one file changed.
+
+    Runs after measure_full_build, whose build filled the project's PDF cache."""
+    out = work / "full-site-1x"
+    noops, previews = [], []
+    for _ in range(RUNS):
+        noops.append(oap_build(project, out, pdf=True))
+        previews.append(oap_build(project, work / "preview-1x"))
+    noop, preview = fastest(noops), fastest(previews)
+    edit = project / "standards" / "cognition-and-learning" / "primary.yaml"
+    original = edit.read_text(encoding="utf-8")
+    data = yaml.load(original, Loader=yaml.CSafeLoader)
+    data["standards"][0]["title"] += " (edited)"
+    edit.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    try:
+        done = subprocess.run([PY, "-m", "builder.cli", "build", "--root", ".", "--out", str(out), "--timings"],
+                              cwd=project, env=ENV, capture_output=True, text=True, check=True)  # fmt: skip
+    finally:
+        edit.write_text(original, encoding="utf-8")
+    rendered = re.search(r"pdfs rendered (\d+)", done.stdout)
+    if rendered is None:
+        raise RuntimeError(f"oap build --timings did not say how many PDFs it rendered:\n{done.stdout}")
+    return {"noop_build_s": noop.seconds, "preview_1x_s": preview.seconds, "noop_build": noop.seconds / preview.seconds,
+            "noop_build_cpu": noop.cpu / preview.cpu, "one_file_pdfs": int(rendered[1])}  # fmt: skip
+
+
 def weasyprint_alone(docs: list[Any], folder: Path) -> None:
     """Plain WeasyPrint writing each document's PDF in this process, with the same PDF options and fonts."""
     import weasyprint
@@ -556,6 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_pdf:
             steps.append(("PDF stage at 1x", partial(measure_pdf, projects[1], work)))
             steps.append(("full build with PDFs at 1x", partial(measure_full_build, projects[1], work)))
+            steps.append(("incremental builds at 1x", partial(measure_incremental, projects[1], work)))
         for what, measure in steps:
             print(f"[{time.perf_counter() - began:6.1f} s] {what}", file=sys.stderr, flush=True)
             found = measure()

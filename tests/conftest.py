@@ -61,6 +61,7 @@ def run_oap(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> 
 SLOW_FIXTURES = {
     "national_site": "builds the whole national site (conftest.py)",
     "built": "renders every PDF of the national set (test_pdf.py)",
+    "council_pdfs": "renders every PDF of the example council's edition (test_pdf.py)",
     "council_site": "builds the whole national site as the example council's edition (test_council.py)",
     "builds": "builds the hostile project's two editions with PDFs (test_hostile.py)",
     "killable": "copies the whole project and builds it (test_trust.py)",

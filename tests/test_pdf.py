@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -151,6 +152,173 @@ def test_tagged_pdf_ua(built: Build, name: str) -> None:
         assert meta["pdfuaid:part"] == "1"
         assert meta["dc:title"] == built.docs[name].title
         assert str(f.docinfo.Title) == built.docs[name].title
+
+
+# -- accessibility: two real PDF/UA-1 validators, on every PDF of both editions -----------------------------
+
+
+OUTLOUD_WARNINGS_THAT_FAIL = ("LNK-004",)
+"""outloud warnings we fix and must not see again: annotations without the print flag. Its other warnings are
+heuristics that also fire on sound content (PAG-001 on a standard's meta line that happens to sit at the top of three
+pages, TBL-014, ORD-001, LNK-010 on printed addresses); they are not failures of PDF/UA-1."""
+
+
+def validator_findings(path: Path) -> list[str]:
+    """What two independent checkers find wrong with one PDF, one line each; an empty list when it passes.
+
+    page-validation: every failed rule of its PDF/UA-1 profile (it passes the veraPDF test corpus).
+    outloud: every error (PDF/UA-1, WCAG 2.2 and checks no validator makes, such as a link with no text), and the
+    warnings in OUTLOUD_WARNINGS_THAT_FAIL.
+    """
+    import outloud
+    import page
+
+    report = page.validate_pdf(path, profile=page.ValidationProfile.PDF_UA_1)
+    found = [f"page-validation {f.rule_id}: {f.message}" for f in report.failures]
+    if not found and (report.rules.failed or not report.is_compliant):
+        found.append(f"page-validation: {report.rules.failed} rules failed, compliant: {report.is_compliant}")
+    result = outloud.check(str(path))
+    if result.error:
+        found.append(f"outloud could not read the file: {result.error}")
+    for f in result.sorted_findings():
+        if f.severity == "error" or f.rule in OUTLOUD_WARNINGS_THAT_FAIL:
+            found.append(f"outloud {f.severity} {f.rule} on page {f.page}: {f.message} {f.evidence or ''}".strip())
+    return found
+
+
+@pytest.fixture(scope="session")
+def council_pdfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every PDF of the example council's edition (examples/northbrook-and-fenmoor), rendered once."""
+    folder = tmp_path_factory.mktemp("council-pdfs")
+    pdf.render_pdfs(print_documents(gather(ROOT, ROOT / "examples" / "northbrook-and-fenmoor")), folder)
+    return folder
+
+
+def content_outside_the_tree(path: Path) -> list[str]:
+    """Marked content whose structure element is not in the structure tree, and link annotations that do not print.
+
+    The first is how WeasyPrint alone tags running headers and footers: as content a screen reader still reads on
+    every page, though it belongs to no element; pdf.finish_tagging makes it /Artifact. Exact, where outloud's
+    running-header warning (PAG-001) is a heuristic.
+    """
+    with pikepdf.open(path) as f:
+        root = f.Root.StructTreeRoot
+        in_tree: set[tuple[int, int]] = set()
+        stack = [root.K]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary) and node.objgen not in in_tree:
+                in_tree.add(node.objgen)
+                if "/K" in node:
+                    stack.append(node.K)
+        nums = root.ParentTree.Nums
+        found = []
+        for page_index, elements in zip(list(nums)[::2], list(nums)[1::2], strict=True):
+            if isinstance(elements, pikepdf.Array):
+                outside = [mcid for mcid, e in enumerate(elements) if isinstance(e, pikepdf.Dictionary) and e.objgen not in in_tree]
+                if outside:
+                    found.append(f"page {int(page_index) + 1}: marked content {outside} belongs to no element in the tree")
+        for number, page in enumerate(f.pages, 1):
+            for annot in page.get("/Annots", []):
+                if annot.Subtype == "/Link" and not int(annot.get("/F", 0)) & pdf.PRINT_FLAG:
+                    found.append(f"page {number}: a link annotation without the print flag")
+        return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validators_pass_every_national_pdf(built: Build, name: str) -> None:
+    assert validator_findings(built.folder / name) == []
+    assert content_outside_the_tree(built.folder / name) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validators_pass_every_council_pdf(council_pdfs: Path, name: str) -> None:
+    assert validator_findings(council_pdfs / name) == []
+    assert content_outside_the_tree(council_pdfs / name) == []
+
+
+def _strip_structure(f: pikepdf.Pdf) -> None:
+    del f.Root.StructTreeRoot
+    del f.Root.MarkInfo
+
+
+def _add_empty_link(f: pikepdf.Pdf) -> None:
+    """A link annotation with no text, no /Contents and no place in the structure tree, flagged for print."""
+    page = f.pages[1]
+    link = f.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[50, 50, 90, 60], F=4))
+    page.obj.Annots = pikepdf.Array([*page.obj.get("/Annots", []), link])
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [(_strip_structure, "page-validation "), (_add_empty_link, "outloud error LNK-002 ")],
+    ids=["no-structure-tree", "empty-link"],
+)
+def test_validators_fail_a_broken_pdf(built: Build, tmp_path: Path, damage: Any, expected: str) -> None:
+    """The check is not vacuous: one of our PDFs, damaged as a careless change could, fails it."""
+    broken = tmp_path / "broken.pdf"
+    with pikepdf.open(built.folder / "families-primary.pdf") as f:
+        damage(f)
+        f.save(broken)
+    found = validator_findings(broken)
+    assert any(line.startswith(expected) for line in found), found
+
+
+def test_running_heads_are_short() -> None:
+    """A chapter's running head (its h2, or the h2's data-running short form) is an artifact of under eight words.
+
+    Why: outloud reports an artifact line of eight words or more as prose hidden from readers (TAG-002, an error)
+    when it is not repeated on three pages, as in a short chapter. Checked here on the print HTML of both editions,
+    so a long title fails in seconds rather than in the slow validator tests, and only if its chapter is short.
+    """
+    heads = []
+    for council in (None, ROOT / "examples" / "northbrook-and-fenmoor"):
+        for doc in print_documents(gather(ROOT, council)):
+            for attrs, text in re.findall(r"<h2\b([^>]*)>(.*?)</h2>", doc.html, re.S):
+                short = re.search(r'data-running="([^"]*)"', attrs)
+                heads.append((doc.name, html.unescape(short.group(1) if short else re.sub(r"<[^>]+>", "", text))))
+    assert heads
+    assert [(name, head) for name, head in heads if len(head.split()) >= 8] == []
+
+
+PROBE_HTML = (
+    """<!DOCTYPE html><html lang="en-GB"><head><title>Probe</title><style>
+@font-face { font-family: Body; src: url("fonts/DejaVuSans.ttf"); }
+@page { @top-left { content: "Probe document"; } @bottom-right { content: "Page " counter(page) " of " counter(pages); } }
+html { font-family: Body; } section { break-after: page; }
+</style></head><body><h1>Probe</h1>"""
+    + "".join(
+        f'<section><h2 id="s{i}">Part {i}</h2><p>Words on page {i}, and <a href="#s{(i + 1) % 4}">the next part</a>.</p></section>'
+        for i in range(4)
+    )
+    + "</body></html>"
+)
+"""Four pages with a running header, page numbers and a link on each: what finish_tagging mends."""
+
+
+def test_running_headers_are_artifacts_and_links_print(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint alone tags the header and page numbers as content and leaves links unprinted; our finisher mends both."""
+    doc = PrintDocument("probe.pdf", "Probe", PROBE_HTML, b"probe")
+    with pdf_assets() as root:
+        (tmp_path / "ours.pdf").write_bytes(pdf.render_document(doc, root).pdf)
+        monkeypatch.setattr(pdf, "finish_tagging", lambda document, target: None)
+        (tmp_path / "plain.pdf").write_bytes(pdf.render_document(doc, root).pdf)
+    import outloud
+
+    assert validator_findings(tmp_path / "ours.pdf") == [] and content_outside_the_tree(tmp_path / "ours.pdf") == []
+    assert not [f for f in outloud.check(str(tmp_path / "ours.pdf")).findings if f.severity != "info"]
+    # Without the finisher: both kinds of page furniture read as content, and the links do not print.
+    warned = {f.rule + " " + re.sub(r"\d+", "N", f.message) for f in outloud.check(str(tmp_path / "plain.pdf")).findings}
+    assert "PAG-001 N running header or footer line(s) are tagged as content on N or more pages" in warned
+    assert "PAG-001 page numbers are tagged as content on N of N pages" in warned
+    assert "LNK-004 N annotation(s) lack the Print flag; print and screen differ" in warned
+    outside = content_outside_the_tree(tmp_path / "plain.pdf")
+    assert len(outside) == 4 + 4 and outside[0].startswith("page 1: marked content [")
+    with pikepdf.open(tmp_path / "ours.pdf") as f:
+        links = [a for p in f.pages for a in p.get("/Annots", []) if a.Subtype == "/Link"]
+        assert len(links) == 4 and all(int(a.F) & pdf.PRINT_FLAG for a in links)
 
 
 @pytest.mark.parametrize("name", NAMES)
