@@ -53,6 +53,8 @@ def md_escape(value: Any) -> Markup:
     html = _MD_SPECIAL.sub(r"\\\1", html)
     if html.lstrip(" ").startswith("="):  # '===' after a line of text underlines it as a heading; &#61; is just '='
         html = html.replace("=", "&#61;", 1)
+    if html.lstrip(" ").startswith("~"):  # '~~~' opens a fenced code block (MkDocs always adds fenced_code)
+        html = html.replace("~", "&#126;", 1)
     return Markup(html)
 
 
@@ -171,9 +173,25 @@ _EMAIL = re.compile(
 _HREF = re.compile(r'<a\s[^>]*?href="([^"]*)"')
 
 
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+"""Characters a browser removes from anywhere in a link's address (the URL standard), so `mai&#9;lto:` is `mailto:`."""
+
+
+def as_browser_reads(href: str) -> str:
+    """A link's address as a browser follows it: tabs and new lines removed, leading and trailing spaces and controls
+    trimmed (the URL standard). A check that reads the address any other way can be walked around."""
+    return _URL_IGNORED.sub("", href).strip("\x00- ")
+
+
+def _is_bad_mailto(target: str) -> bool:
+    """A mailto link that is not exactly one plain address: a ?bcc= could copy a family's email elsewhere."""
+    target = as_browser_reads(target)
+    return target.lower().startswith("mailto:") and not _EMAIL.fullmatch(urllib.parse.unquote(target[len("mailto:") :]))
+
+
 def _plain_mailto(tag: str, attribute: str, value: str) -> str | None:
-    """nh3's filter: drop a mailto link that is not one plain address (a ?bcc= could copy a family's email elsewhere)."""
-    if attribute == "href" and value.lower().startswith("mailto:") and not _EMAIL.fullmatch(value[len("mailto:") :]):
+    """nh3's filter: drop a mailto link that is not one plain address."""
+    if attribute == "href" and _is_bad_mailto(value):
         return None
     return value
 
@@ -187,8 +205,8 @@ def mailto_problems(text: str) -> list[str]:
     out = []
     for href in _HREF.findall(_council_markdown().convert(text)):
         target = html_lib.unescape(href)
-        if target.lower().startswith("mailto:") and not _EMAIL.fullmatch(urllib.parse.unquote(target[len("mailto:") :])):
-            out.append(target)
+        if _is_bad_mailto(target):
+            out.append(as_browser_reads(target))
     return out
 
 

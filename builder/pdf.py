@@ -16,6 +16,7 @@ import mimetypes
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -254,7 +255,26 @@ def renderer_fingerprint() -> str:
     h.update(f"pango={weasyprint.text.ffi.pango.pango_version()}\0harfbuzz={_harfbuzz_version()}\0".encode())
     h.update(repr(sorted(PDF_OPTIONS.items())).encode())
     h.update(Path(__file__).read_bytes())
+    h.update(_system_fonts().encode())
     return h.hexdigest()
+
+
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+"""Where fontconfig finds the fonts Pango falls back on for a character DejaVu lacks (Chinese, emoji): installing or
+updating one can change a PDF, so their names, sizes and times are part of every PDF's key."""
+
+
+def _system_fonts() -> str:
+    found = []
+    for folder in FONT_FOLDERS:
+        for dirpath, _dirs, files in os.walk(os.path.expanduser(folder)):
+            for name in files:
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                found.append(f"{dirpath}/{name} {st.st_size} {st.st_mtime_ns}")
+    return "\n".join(sorted(found))
 
 
 def _harfbuzz_version() -> str:
@@ -305,7 +325,9 @@ class PdfCache:
             os.utime(path)
         except OSError:  # not there, or a cache we may not read or touch: render the PDF
             return None
-        return data if data.startswith(b"%PDF-") else None
+        # A whole PDF starts with its header and ends with %%EOF: anything else is an entry cut short (a power cut
+        # before the disk caught up) and is rendered again.
+        return data if data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF") else None
 
     def put(self, doc: PrintDocument, key: str, pdf: bytes) -> None:
         """Store one PDF: written beside its final name, then renamed into place.
@@ -318,6 +340,8 @@ class PdfCache:
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=self.folder)
             with os.fdopen(fd, "wb") as f:
                 f.write(pdf)
+                f.flush()
+                os.fsync(f.fileno())  # on disk before it has its name: a power cut leaves no cut-short entry
             os.replace(tmp, self.path(doc, key))
         except BaseException as exc:
             if tmp:
@@ -410,6 +434,9 @@ def _use_scratch(folder: str) -> None:
     Why: WeasyPrint copies web fonts into a mkdtemp('weasyprint-') folder per font configuration and removes it only
     in __del__, which does not run when a worker process exits; every build left two ~1.5 MB folders behind.
     """
+    # A forked worker inherits the parent's sys.stderr, which the live progress display may have replaced: write to
+    # the real streams, so nothing a worker prints redraws the display.
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     if folder:
         os.environ["TMPDIR"] = os.environ["OAP_PDF_SCRATCH"] = folder
         tempfile.tempdir = folder
@@ -439,11 +466,12 @@ def render_all(
                     done(rendered)
         except BrokenProcessPool:
             # A worker died: leaving the with block waits until the pool has stopped the others, so the notes left
-            # behind are the dead one's only (see crashed). shutdown(wait=False) would stop that wait.
+            # behind are the dead one's only (see crashed).
             raise
         except BaseException:
-            # Ctrl-C or a failed document: start no more documents, so the build stops within the running ones' time.
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Ctrl-C or a failed document: start no more documents, and wait for the ones running (on Ctrl-C they stop
+            # at once) before the caller removes the folders they work in.
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
     return results
 

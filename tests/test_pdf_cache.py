@@ -58,6 +58,13 @@ def test_the_key_covers_the_html_the_identifier_and_the_renderer(monkeypatch: py
     real_version = pdf.importlib.metadata.version
     monkeypatch.setattr(pdf.importlib.metadata, "version", lambda name: "99" if name == "weasyprint" else real_version(name))
     assert key != PdfCache(tmp_path).key(doc)
+    monkeypatch.undo()
+    fallback = tmp_path / "fonts"  # a font Pango may fall back on, installed: every key changes
+    fallback.mkdir()
+    monkeypatch.setattr(pdf, "FONT_FOLDERS", (*pdf.FONT_FOLDERS, str(fallback)))
+    assert key == PdfCache(tmp_path).key(doc)
+    (fallback / "NotoSansCJK.ttc").write_bytes(b"font")
+    assert key != PdfCache(tmp_path).key(doc)
 
 
 def test_a_damaged_entry_is_rendered_again_and_a_killed_write_is_cleared(tmp_path: Path) -> None:
@@ -67,7 +74,8 @@ def test_a_damaged_entry_is_rendered_again_and_a_killed_write_is_cleared(tmp_pat
     cache = PdfCache(tmp_path / "cache")
     pdf.render_pdfs([doc], tmp_path / "out", workers=1, cache=cache)
     entry = cache.path(doc, cache.key(doc))
-    entry.write_bytes(b"%PD")  # cut short
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[: len(whole) // 2])  # cut short: a header, but no end
     stale, fresh = tmp_path / "cache" / ".tmp-killed.pdf", tmp_path / "cache" / ".tmp-running.pdf"
     stale.write_bytes(b"%PDF-half")
     fresh.write_bytes(b"%PDF-half")
@@ -84,13 +92,13 @@ def test_pruning_keeps_the_latest_versions_of_each_document(tmp_path: Path) -> N
     for i in range(6):
         for name in ("a.pdf", "b.pdf"):
             doc = probe(name, f"Version {i}.")
-            cache.put(doc, cache.key(doc), b"%PDF-" + bytes([i]))
+            cache.put(doc, cache.key(doc), b"%PDF-" + bytes([i]) + b"\n%%EOF\n")
             os.utime(cache.path(doc, cache.key(doc)), (1000 + i, 1000 + i))
     cache.prune()
     kept = sorted(p.name.split(".")[0] for p in tmp_path.iterdir())
     assert kept == ["a"] * pdf.KEEP_PER_DOCUMENT + ["b"] * pdf.KEEP_PER_DOCUMENT
     newest = probe("a.pdf", "Version 5.")
-    assert cache.get(newest, cache.key(newest)) == b"%PDF-\x05"
+    assert cache.get(newest, cache.key(newest)) == b"%PDF-\x05\n%%EOF\n"
 
 
 def test_two_builds_at_once_share_the_cache(tmp_path: Path) -> None:

@@ -227,8 +227,9 @@ MARKDOWN_PAYLOADS = [
 STANDARD_PLAIN = {("title",): False, ("summary",): True, ("for_families",): True, ("signs", 0): False, ("adjustments", 0): False,
                   ("funding_note",): True, ("access_route",): True, ("search_words", 0): False}  # fmt: skip
 """A standard's plain-text fields, each True if it may hold new lines (a paragraph)."""
-EXTENSIONS = ["toc", "attr_list", "md_in_html", "admonition", "tables"]
-"""mkdocs.yml's markdown_extensions."""
+EXTENSIONS = ["toc", "tables", "fenced_code", "attr_list", "md_in_html", "admonition"]
+"""What MkDocs converts pages with: its built-ins (toc, tables, fenced_code; mkdocs/config/defaults.py) and
+mkdocs.yml's markdown_extensions."""
 
 
 _PLAIN: dict[str, list[str]] = {}
@@ -312,9 +313,14 @@ def test_every_plain_field_is_in_the_property_tests() -> None:
 
 
 @pytest.mark.parametrize("payload", MARKDOWN_PAYLOADS)
-@pytest.mark.parametrize("context", ["{}", "Text before\n{}", "- {}", "1. {}", "### {}", "| {} |\n| --- |", "!!! note\n\n    {}"])
+@pytest.mark.parametrize(
+    "context", ["{}", "Text before\n{}", "- {}", "1. {}", "### {}", "| {} |\n| --- |", "!!! note\n\n    {}", "{0}\n\nText between\n\n{0}"]
+)
 def test_md_escape_holds_in_any_place_a_template_may_put_it(payload: str, context: str) -> None:
-    """Whatever line a future template puts a value on, escaped text makes the elements the same place makes of plain words."""
+    """Whatever line a future template puts a value on, escaped text makes the elements the same place makes of plain words.
+
+    The last place is two values on lines of their own, as two standards' summaries are on one page: an opening and
+    a closing fence (~~~ or ```) would make everything between them a code block."""
 
     def tags(value: str) -> list[str]:
         parser = _Tags()
@@ -328,3 +334,6 @@ def test_a_mailto_link_with_a_query_loses_its_target_if_it_reaches_the_renderer(
     """The overlay refuses such a link (tests/bad_inputs/council-note-mailto-bcc); the renderer keeps it harmless all the same."""
     html = str(render_markdown("[a](mailto:send@x.example?bcc=y@z.example) <mailto:s@x.example?cc=y@z.example> [b](mailto:send@x.example)"))
     assert 'href="mailto:send@x.example"' in html and html.count("href=") == 1, html
+    # A browser removes tabs and new lines from an address and trims its spaces: these are the same hidden copies.
+    disguised = "[c](mai&#9;lto:s@x.example?bcc=y@z.example) [d](mail&#10;to:s@x.example?bcc=y@z.example) [e](&#32;mailto:s@x.example?cc=y@z.example)"
+    assert "href=" not in str(render_markdown(disguised))
