@@ -231,6 +231,20 @@ def lure(host: str, name: str) -> str:
     )
 
 
+def short_lures(host: str, name: str) -> list[str]:
+    """The same lures one per item, for fields whose items are short (a search word is at most 80 characters)."""
+    return [
+        f"http://{host}/{name}",
+        f"![i](http://{host}/{name}.png)",
+        f'<img src="http://{host}/{name}-raw.png">',
+        f'<link rel="stylesheet" href="http://{host}/{name}.css">',
+        f"<style>@import url(http://{host}/{name}-i.css)</style>",
+        f"<style>b {{ background: url(http://{host}/{name}-bg.png) }}</style>",
+        f"<iframe src=http://{host}/{name}-frame></iframe>",
+        f"<http://{host}/{name}-autolink>",
+    ]
+
+
 def network_project(folder: Path, host: str) -> Path:
     """A fixture project whose every text, every vocabulary URL it uses and its council all point at host."""
     standard = {
@@ -249,7 +263,7 @@ def network_project(folder: Path, host: str) -> Path:
         "funding_note": lure(host, "funding_note"),
         "legal_basis": ["cop-6-44"],
         "evidence": ["eef-send-1"],
-        "search_words": [lure(host, "search_words")],
+        "search_words": short_lures(host, "sw"),
         "last_reviewed": "2026-11-01",
         "review_due": "2027-11-01",
     }
