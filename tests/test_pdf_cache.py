@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import threading
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from builder.pdf import PdfCache
 from builder.pipeline import PDF_CACHE
 from builder.printdocs import PrintDocument
 
-from .conftest import FIXTURE_STANDARD, make_project, run_oap
+from .conftest import FIXTURE_STANDARD, ROOT, make_project, run_oap
 
 
 def probe(name: str, text: str) -> PrintDocument:
@@ -101,28 +103,54 @@ def test_pruning_keeps_the_latest_versions_of_each_document(tmp_path: Path) -> N
     assert cache.get(newest, cache.key(newest)) == b"%PDF-\x05\n%%EOF\n"
 
 
+_ONE_BUILD = """
+import json, sys, time
+from pathlib import Path
+from builder import pdf
+from builder.pdf import PdfCache
+from tests.test_pdf_cache import probe
+out, cache, go, ready = (Path(a) for a in sys.argv[1:5])
+ready.touch()
+while not go.exists():  # both processes start rendering at the same moment
+    time.sleep(0.001)
+began = time.time()
+pdf.render_pdfs([probe("a.pdf", "Text."), probe("b.pdf", "More text.")], out, workers=1, cache=PdfCache(cache))
+print(json.dumps([began, time.time()]))
+"""
+
+
 def test_two_builds_at_once_share_the_cache(tmp_path: Path) -> None:
-    docs = [probe("a.pdf", "Text."), probe("b.pdf", "More text.")]
-    caches = [PdfCache(tmp_path / "cache"), PdfCache(tmp_path / "cache")]
-    errors: list[BaseException] = []
-
-    def build(i: int) -> None:
-        try:
-            pdf.render_pdfs(docs, tmp_path / f"out{i}", workers=1, cache=caches[i])
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    """Two processes render the same documents into one cache at the same time: both get whole, identical PDFs,
+    the cache holds one entry each and no temporary file, and a third build reuses them."""
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _ONE_BUILD, str(tmp_path / f"out{i}"), str(tmp_path / "cache"), str(go), str(tmp_path / f"ready{i}")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"ready{i}").exists() for i in range(2)):  # both have imported WeasyPrint and wait
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a build did not start"
+        time.sleep(0.01)
+    go.touch()
+    spans = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 0, stderr
+        spans.append(json.loads(stdout))
+    (b0, e0), (b1, e1) = spans
+    assert b0 < e1 and b1 < e0, f"the two builds did not overlap: {spans}"
     for name in ("a.pdf", "b.pdf"):
         assert (tmp_path / "out0" / name).read_bytes() == (tmp_path / "out1" / name).read_bytes()
     assert len(list((tmp_path / "cache").glob("[ab].*.pdf"))) == 2 and leftovers(tmp_path / "cache") == []
     again = PdfCache(tmp_path / "cache")
-    pdf.render_pdfs(docs, tmp_path / "out2", workers=1, cache=again)
+    pdf.render_pdfs([probe("a.pdf", "Text."), probe("b.pdf", "More text.")], tmp_path / "out2", workers=1, cache=again)
     assert again.reused == ["a.pdf", "b.pdf"]
 
 
