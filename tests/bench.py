@@ -263,13 +263,18 @@ def measure_builds(projects: dict[int, Path], work: Path) -> dict[str, float]:
     return figures
 
 
-def measure_rebuild(project: Path, work: Path) -> dict[str, float]:
-    """`mkdocs serve`: time from saving one YAML file until the server has rebuilt, against a full site build."""
-    port = free_port()
-    server = subprocess.Popen([PY, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project, env=ENV,
+def start_serve(project: Path) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """A real `mkdocs serve` of the project on a free port, and a queue of the lines it prints (see wait_for_line)."""
+    server = subprocess.Popen([PY, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{free_port()}"], cwd=project, env=ENV,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     log: queue.Queue[str] = queue.Queue()
     threading.Thread(target=pump, args=(server, log), daemon=True).start()
+    return server, log
+
+
+def measure_rebuild(project: Path, work: Path) -> dict[str, float]:
+    """`mkdocs serve`: time from saving one YAML file until the server has rebuilt, against a full site build."""
+    server, log = start_serve(project)
     edit = project / "standards" / "cognition-and-learning" / "primary.yaml"
     original = edit.read_text(encoding="utf-8")
     try:
@@ -295,11 +300,7 @@ def measure_rebuild(project: Path, work: Path) -> dict[str, float]:
 
 def measure_preview_edit(project: Path) -> dict[str, float]:
     """`mkdocs serve`: from saving one standards file until the page, fetched over HTTP, shows the edit."""
-    port = free_port()
-    server = subprocess.Popen([PY, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=project, env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-    log: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=pump, args=(server, log), daemon=True).start()
+    server, log = start_serve(project)
     edit = project / "standards" / "cognition-and-learning" / "primary.yaml"
     original = edit.read_text(encoding="utf-8")
     times, cpu = [], []
