@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
 
+    compare = sub.add_parser("compare", help="set council overlays side by side: one HTML page and one CSV")
+    compare.add_argument("councils", type=Path, nargs="+", metavar="DIR", help="council overlay folders, one column each")
+    compare.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: comparison/ in the project)")
+    compare.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
@@ -44,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args.root, args.council, quiet=args.quiet)
         if args.command == "build":
             return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet)
+        if args.command == "compare":
+            from .compare import compare as run_compare
+
+            print(run_compare(args.root, args.councils, args.out or args.root / "comparison"))
+            return 0
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -85,7 +95,11 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
     return council, f" (council from {COUNCIL_ENV}={from_env})" if from_env else ""
 
 
-_UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written."}
+_UNCHANGED = {
+    "build": " Nothing was changed in the output folder.",
+    "new-council": " Nothing was written.",
+    "compare": " Nothing was written.",
+}
 """What a failed command promises it left alone, said after a fault."""
 
 
@@ -95,6 +109,8 @@ def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
         return f"oap {args.command}: {exc}{_UNCHANGED.get(args.command, '')}"
     if args.command == "build":
         text = os_fault(exc, output=args.out or args.root / "site", root=args.root)
+    elif args.command == "compare":
+        text = os_fault(exc, output=args.out or args.root / "comparison", root=args.root)
     elif args.command == "new-council":
         text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
     else:
