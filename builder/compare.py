@@ -80,7 +80,10 @@ def load_councils(corpus: Corpus, folders: Sequence[Path]) -> tuple[Council, ...
     for folder in folders:
         again = first.setdefault(folder.resolve(), folder)
         if again is not folder:
-            problems.append(Problem(shown_path(folder), message=f"given more than once (as {shown_path(again)}); name each council once"))
+            same = "" if shown_path(again) == shown_path(folder) else f" (as {shown_path(again)})"
+            problems.append(
+                Problem(shown_path(folder), message=f"this council folder is given more than once{same}; name each council once")
+            )
             continue
         try:
             councils.append(load_overlay(folder, corpus))
