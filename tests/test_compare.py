@@ -414,3 +414,14 @@ def test_page_passes_axe_and_fits_a_phone(compared: Path, browser: Any) -> None:
         assert {u for u in requests if not u.startswith("file://")} == set()
     finally:
         context.close()
+
+
+def test_an_output_that_is_a_file_is_one_line(tmp_path: Path) -> None:
+    """A fault of the machine, not the input: one line naming the path and what to do, no traceback."""
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_oap("compare", str(EXAMPLES[1]), "--root", str(ROOT), "--out", "notes.txt", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"oap compare: {tmp_path}/notes.txt: cannot write the output: already exists; choose another --out. Nothing was written.\n"
+    )
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
