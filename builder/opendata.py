@@ -24,6 +24,8 @@ _ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
 def data_files(edition: Edition) -> dict[str, bytes]:
     """Every open-data file of the edition, by its path under the site."""
     files = {"data/standards.json": standards_json(edition)}
+    if edition.changes is not None:
+        files["data/changes.json"] = json_bytes(edition.changes.as_json())
     for name in SCHEMAS:
         files[f"data/{name}"] = json_bytes(schema(name))
     if edition.council is not None:
@@ -100,6 +102,7 @@ def standards_json(edition: Edition) -> bytes:
             **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
         },
         "schema": "standards-file.schema.json",
+        "format_version": 1,  # builder.changes.FORMAT_VERSION: raised only when a field changes meaning or shape
         "count": len(items),
         "standards": items,
         "facts": [
