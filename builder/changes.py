@@ -331,12 +331,8 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
         reordered = common != [k for k in olds if k in news]
         return FieldChange(key, label, added=added, removed=removed, details=details, reordered=reordered, whole=False)
     if isinstance(old, dict) and isinstance(new, dict):
-        details = []
-        for sub in [*old, *(k for k in new if k not in old)]:
-            inner = compare_field(sub, _sub_label(sub), old.get(sub), new.get(sub))
-            if inner is not None:
-                details.append(_clause(inner))
-        return FieldChange(key, label, details=tuple(details), whole=False)
+        inside = [compare_field(sub, _sub_label(sub), old.get(sub), new.get(sub)) for sub in [*old, *(k for k in new if k not in old)]]
+        return FieldChange(key, label, details=tuple(_clause(c) for c in inside if c is not None), whole=False)
     return FieldChange(key, label, was=old, now=new)
 
 
@@ -356,6 +352,8 @@ def _item_details(old: Any, new: Any) -> list[str]:
 
 def _clause(change: FieldChange) -> str:
     """A change's sentence as part of a longer one: 'budget holder was "X", now "Y"'."""
+    if change.whole and change.was is not None and change.now is not None:
+        return f"{change.label} was {_words(change.was)}, now {_words(change.now)}"
     text = change.sentence().removesuffix(".")
     return text[:1].lower() + text[1:]
 
@@ -427,7 +425,8 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Changes:
 
 def edition_label(doc: Mapping[str, Any]) -> str:
     """'Edition 0.1.0, content as of 1 November 2026', from a standards.json's edition (as Edition.label says it)."""
-    edition = doc.get("edition") if isinstance(doc.get("edition"), dict) else {}
+    found = doc.get("edition")
+    edition: Mapping[str, Any] = found if isinstance(found, dict) else {}
     version, date = edition.get("version"), edition.get("date")
     try:
         day = dt.date.fromisoformat(date) if isinstance(date, str) else None

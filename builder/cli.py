@@ -134,7 +134,12 @@ def _diff(old: Path, new: Path, *, fmt: str) -> int:
 
     from .changes import compare, load_all
 
-    before, after = load_all(old, new)
+    try:
+        before, after = load_all(old, new)
+    except OapError as exc:  # nothing is written either way: say what did not happen
+        n = len(exc.problems)
+        print("\n".join([*map(str, exc.problems), f"{n} problem{'s' if n != 1 else ''} found; no comparison was made."]), file=sys.stderr)
+        return 1
     changes = compare(before, after)
     if fmt == "json":
         print(json.dumps(changes.as_json(), indent=2, ensure_ascii=False))
