@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Mapping
@@ -203,11 +204,11 @@ class Changes:
 
     def mark(self, standard_id: str) -> str | None:
         """'new', 'changed' or None: the label a standard of the new edition carries on the site."""
-        if any(e.id == standard_id for e in self.added):
-            return "new"
-        if any(c.entry.id == standard_id for c in self.revised):
-            return "changed"
-        return None
+        return self._marks.get(standard_id)
+
+    @functools.cached_property
+    def _marks(self) -> dict[str, str]:
+        return {**{c.entry.id: "changed" for c in self.revised}, **{e.id: "new" for e in self.added}}
 
     def counts(self) -> str:
         """'Added: 1 standard. Removed: 1 standard. Changed: 2 standards.'"""
@@ -503,6 +504,8 @@ def check_shape(doc: Any, name: str) -> tuple[dict[str, Any] | None, list[Proble
             seen.add(s["id"])
     if "edition" in doc and not isinstance(doc["edition"], dict):
         problems.append(Problem(name, field="edition", message=f"expected an object, found {_kind(doc['edition'])}"))
+    if doc.get("facts") is not None and not isinstance(doc["facts"], list):
+        problems.append(Problem(name, field="facts", message=f"expected a list of facts, found {_kind(doc['facts'])}"))
     return (None, problems) if problems else (doc, [])
 
 

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import run_oap
 from .test_bad_inputs import tree_digest
@@ -201,6 +203,11 @@ BAD_FILES: dict[str, tuple[bytes | None, str]] = {
         b'{"schema": "standards-file.schema.json", "format_version": 2, "standards": []}',
         "FILE: format_version: format version 2 is not one this oap reads (it reads version 1); compare it with the oap that wrote it, or build both editions with this one",
     ),
+    "nested-too-deeply": (b"[" * 100_000, "FILE: not a standards.json: nested too deeply"),
+    "facts-not-a-list": (
+        b'{"schema": "standards-file.schema.json", "standards": [], "facts": 5}',
+        "FILE: facts: expected a list of facts, found a number",
+    ),
     "no-title": (
         b'{"schema": "standards-file.schema.json", "standards": [{"id": "s-1"}]}',
         "FILE: standards[0].title: expected text, found null (nothing)",
@@ -338,3 +345,33 @@ def test_plain_mkdocs_takes_the_previous_edition_from_oap_previous(editions: dic
     )
     assert result.returncode == 0, result.stderr
     assert (out / "changes/index.html").read_bytes() == (editions["after"] / "changes/index.html").read_bytes()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["id", "name", "markdown", "text", "x"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+STANDARD = st.fixed_dictionaries(
+    {"id": st.sampled_from(["s-1", "s-2"]), "title": st.text(min_size=1, max_size=8)},
+    optional={k: JSON for k in ("area", "who_pays", "adjustments", "what_may_change", "local_notes", "novel_field")},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.lists(STANDARD, max_size=2, unique_by=lambda s: s["id"]), new=st.lists(STANDARD, max_size=2, unique_by=lambda s: s["id"]))
+def test_any_two_files_of_the_known_shape_compare_without_error(old: list[dict[str, object]], new: list[dict[str, object]]) -> None:
+    """Whatever values the fields hold (the previous file is not checked as sources are), the comparison, its text and
+    its JSON are made without an error, and a file compared with itself has no differences."""
+    from builder.changes import check_shape, compare
+
+    a, problems_a = check_shape({"schema": "standards-file.schema.json", "standards": old}, "old")
+    b, problems_b = check_shape({"schema": "standards-file.schema.json", "standards": new}, "new")
+    assert a is not None and b is not None, problems_a + problems_b
+    changes = compare(a, b)
+    changes.text()
+    json.dumps(changes.as_json())
+    assert {e.id for e in changes.added} == {s["id"] for s in new} - {s["id"] for s in old}
+    assert not compare(a, a).any
