@@ -211,7 +211,9 @@ class Changes:
         return {**{c.entry.id: "changed" for c in self.revised}, **{e.id: "new" for e in self.added}}
 
     def counts(self) -> str:
-        """'Added: 1 standard. Removed: 1 standard. Changed: 2 standards.'"""
+        """'Added: 1 standard. Removed: 1 standard. Changed: 2 standards.', or 'No differences.'"""
+        if not self.any:
+            return "No differences."
         return f"Added: {_n(len(self.added))}. Removed: {_n(len(self.removed))}. Changed: {_n(len(self.changed))}."
 
     def as_json(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -272,15 +273,17 @@ def test_changes_page_says_what_changed_by_area(editions: dict[str, Path]) -> No
         "A quiet base at break and lunch Removed from this edition. Secondary, targeted tier. It is no longer part of these standards."
     )
     assert changes.section("change-cl-pri-fixture-word-wall") == (
-        "A word wall <em>in every</em> classroom New in this edition. Primary, universal tier. Read the standard"
+        "A word wall <em>in every</em> classroom New in this edition. Primary, universal tier. "
+        "Read the standard: A word wall <em>in every</em> classroom"
     )
     assert changes.section("change-cl-pri-fixture-reading-boost") == (
-        "Daily reading boost Changed in this edition. Primary, targeted tier. Read the standard What changed: "
+        "Daily reading boost Changed in this edition. Primary, targeted tier. Read the standard: Daily reading boost What changed: "
         'Adjustments: added "Read instructions aloud as well as writing them". Who pays: removed "Notional SEN budget".'
     )
     assert changes.section("change-cl-pri-fixture-literacy-outreach") == (
         "Visits from a <script>alert(1)</script> *outreach* teacher Changed in this edition. Primary, targeted plus tier. "
-        'Read the standard What changed: Title: was "Visits from a literacy outreach teacher", now '
+        "Read the standard: Visits from a <script>alert(1)</script> *outreach* teacher What changed: "
+        'Title: was "Visits from a literacy outreach teacher", now '
         '"Visits from a <script>alert(1)</script> *outreach* teacher". Who provides: added "Teaching assistant".'
     )
     # Only review dates changed: listed apart, not as a change to what the standard says.
@@ -375,3 +378,17 @@ def test_any_two_files_of_the_known_shape_compare_without_error(old: list[dict[s
     json.dumps(changes.as_json())
     assert {e.id for e in changes.added} == {s["id"] for s in new} - {s["id"] for s in old}
     assert not compare(a, a).any
+
+
+def test_the_changes_page_and_labels_pass_axe(editions: dict[str, Path], browser: Any) -> None:
+    """axe-core (WCAG 2.2 AA) finds nothing on the changes page, a page with labels, and a families page with labels."""
+    from .test_browser import AXE, axe_violations
+
+    assert AXE.is_file(), f"{AXE} is missing: run `npm ci` (make test does)"
+    tab = browser.new_page()
+    try:
+        for path in ("changes", "standards/cognition-and-learning/primary", "families/primary"):
+            tab.goto((editions["after"] / path / "index.html").as_uri())
+            assert axe_violations(tab) == [], path
+    finally:
+        tab.close()
