@@ -535,10 +535,10 @@ def load_all(*paths: Path) -> list[dict[str, Any]]:
 # -- an edition compared with its previous one -------------------------------------------------------------------------
 def compared(edition: Edition, previous: Path) -> Edition:
     """The edition with its changes since the previous edition's standards.json (raises OapError if that file is bad)."""
-    from .opendata import standards_json  # opendata reads the edition: import it only when comparing
+    from .opendata import standards_doc  # opendata reads the edition: import it only when comparing
 
     (old,) = load_all(previous)
-    now = json.loads(standards_json(edition))
+    now = json.loads(json.dumps(standards_doc(edition)))  # as published (lists, not tuples); without indent, C is quick
     return dataclasses.replace(edition, changes=compare(old, now))
 
 

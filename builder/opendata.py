@@ -45,6 +45,11 @@ def standard_facts(s: Standard) -> set[str]:
 
 def standards_json(edition: Edition) -> bytes:
     """The open-data export: every standard with the YAML field names; references as objects with id and name."""
+    return json_bytes(standards_doc(edition))
+
+
+def standards_doc(edition: Edition) -> dict[str, Any]:
+    """data/standards.json before it is written as JSON."""
     corpus, v = edition.corpus, edition.vocab
 
     def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
@@ -118,7 +123,7 @@ def standards_json(edition: Edition) -> bytes:
             for f in v.facts.values()
         ],
     }
-    return json_bytes(doc)
+    return doc
 
 
 def _uuid(*parts: str) -> str:
