@@ -55,9 +55,6 @@ class Renderer:
             everyday_words=lambda standards: search_words.everyday_words(self.vocab, standards),
             glossary_tags=lambda: search_words.glossary_tags(self.vocab),
         )
-        # What changed since the previous edition (builder.changes): 'new', 'changed' or None for each standard.
-        changed = edition.changes
-        self.env.globals["change_mark"] = lambda ident: changed.mark(ident) if changed else None
 
     # -- links -------------------------------------------------------------------------------------
     _TARGETS = {

@@ -319,6 +319,22 @@ def test_new_and_changed_standards_are_labelled_where_they_appear(editions: dict
     assert 'class="oap-change-badge" href="../../../changes/#change-cl-pri-fixture-reading-boost">Changed in this edition</a>' in html
 
 
+def test_the_print_documents_label_new_and_changed_standards(editions: dict[str, Path]) -> None:
+    """The teachers' and families' guides (print HTML, as the PDFs are made from it) carry the same labels."""
+    from builder.pipeline import gather
+    from builder.printdocs import print_documents
+
+    docs = {d.name: d.html for d in print_documents(gather(editions["root"], previous=editions["old"]))}
+    for name in ("teachers-primary.pdf", "families-primary.pdf", "handbook.pdf"):
+        html = docs[name]
+        for ident, label in [("cl-pri-fixture-word-wall", "New"), ("cl-pri-fixture-reading-boost", "Changed")]:
+            start = html.index(f'id="std-{ident}"')
+            assert f"<strong>{label} in this edition</strong>" in html[start : html.index("</section>", start)], (name, ident)
+        start = html.index('id="std-ws-pri-fixture-calm-classroom"')
+        assert "in this edition" not in html[start : html.index("</section>", start)], name
+    assert "in this edition</strong>" not in "".join(d.html for d in print_documents(gather(editions["root"])))
+
+
 def test_without_previous_no_changes_page_or_labels(editions: dict[str, Path]) -> None:
     before = editions["before"]
     assert not (before / "changes").exists() and not (before / "data/changes.json").exists()
