@@ -477,7 +477,7 @@ def check_shape(doc: Any, name: str) -> tuple[dict[str, Any] | None, list[Proble
     if not isinstance(doc, dict):
         return None, [Problem(name, message=f"not a standards.json: expected an object, found {_kind(doc)}; give {what}")]
     if doc.get("schema") != SCHEMA_NAME or "standards" not in doc:
-        return None, [Problem(name, message=f'not a standards.json: it has no "schema": "{SCHEMA_NAME}" and "standards" list; give {what}')]
+        return None, [Problem(name, message=f'not a standards.json (no "schema": "{SCHEMA_NAME}" with a "standards" list); give {what}')]
     version = doc.get("format_version", 1)
     if version != FORMAT_VERSION:
         return None, [
