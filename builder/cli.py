@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     build.add_argument("--previous", type=Path, metavar="FILE", help=PREVIOUS_HELP)
 
-    diff = sub.add_parser("diff", help="say what changed between two editions' data/standards.json files, field by field")
+    diff = sub.add_parser(
+        "diff",
+        help="say what changed between two editions' data/standards.json files, field by field",
+        description="Exit status: 0 whether or not the files differ; 1 when a file cannot be compared (the problems are on stderr).",
+    )
     diff.add_argument("old", type=Path, metavar="OLD", help="the earlier edition's standards.json")
     diff.add_argument("new", type=Path, metavar="NEW", help="the later edition's standards.json")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="plain English (the default) or JSON")

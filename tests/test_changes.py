@@ -79,10 +79,13 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert first.returncode == 0, first.stderr
     shutil.copyfile(tmp / "before/data/standards.json", tmp / "old.json")  # kept apart, as a published file would be
     edit(root)
-    second = run_oap("build", "--no-pdf", "--root", str(root), "--out", str(tmp / "after"), "--previous", str(tmp / "old.json"), env=env)
+    # The previous edition from the environment (a flag is read too: test_build_with_a_bad_previous_file_changes_nothing).
+    second = run_oap(
+        "build", "--no-pdf", "--root", str(root), "--out", str(tmp / "after"), env={**env, "OAP_PREVIOUS": str(tmp / "old.json")}
+    )
     assert second.returncode == 0, second.stderr
     assert second.stdout.splitlines()[-1] == (
-        "oap build: compared with the previous edition (Edition 0.1.0, content as of 1 November 2026): "
+        f"oap build: compared with the previous edition (Edition 0.1.0, content as of 1 November 2026) (from OAP_PREVIOUS={tmp / 'old.json'}): "
         "Added: 1 standard. Removed: 1 standard. Changed: 3 standards."
     )
     return {"root": root, "before": tmp / "before", "after": tmp / "after", "old": tmp / "old.json", "tmp": tmp}
@@ -314,6 +317,20 @@ def test_the_print_documents_label_new_and_changed_standards(editions: dict[str,
         start = html.index('id="std-ws-pri-fixture-calm-classroom"')
         assert "in this edition" not in html[start : html.index("</section>", start)], name
     assert "in this edition</strong>" not in "".join(d.html for d in print_documents(gather(editions["root"])))
+
+
+def test_a_council_edition_compared_with_the_national_one(editions: dict[str, Path]) -> None:
+    """A council's local standard is new, and its note under a national standard is a change to that standard."""
+    from builder.pipeline import gather
+
+    from .test_rendering import COUNCIL
+
+    changes = gather(editions["root"], COUNCIL, previous=editions["old"]).changes
+    assert changes is not None
+    assert [e.id for e in changes.added] == ["cl-pri-fixture-word-wall", "brackenford-pri-fixture-paired-reading"]
+    notes = {c.entry.id: [f for f in c.fields if f.field == "local_notes"] for c in changes.changed}
+    (note,) = notes["cl-pri-fixture-reading-boost"]
+    assert note.sentence().startswith('Local notes: added "') and changes.mark("cl-pri-fixture-reading-boost") == "changed"
 
 
 def test_without_previous_no_changes_page_or_labels(editions: dict[str, Path]) -> None:
