@@ -532,6 +532,25 @@ def load_all(*paths: Path) -> list[dict[str, Any]]:
     return docs
 
 
+def diff_command(old: Path, new: Path, *, fmt: str = "text") -> int:
+    """`oap diff OLD NEW`: the comparison on stdout, in plain English or JSON; exit 0 whether or not the files differ,
+    1 (every problem of both files on stderr, nothing on stdout) when either cannot be compared."""
+    import sys
+
+    try:
+        before, after = load_all(old, new)
+    except OapError as exc:  # nothing is written either way: say what did not happen
+        n = len(exc.problems)
+        print("\n".join([*map(str, exc.problems), f"{n} problem{'s' if n != 1 else ''} found; no comparison was made."]), file=sys.stderr)
+        return 1
+    changes = compare(before, after)
+    if fmt == "json":
+        print(json.dumps(changes.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print(changes.text(str(old), str(new)), end="")
+    return 0
+
+
 # -- an edition compared with its previous one -------------------------------------------------------------------------
 def compared(edition: Edition, previous: Path) -> Edition:
     """The edition with its changes since the previous edition's standards.json (raises OapError if that file is bad)."""

@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet, previous=args.previous
             )
         if args.command == "diff":
-            return _diff(args.old, args.new, fmt=args.format)
+            from .changes import diff_command
+
+            return diff_command(args.old, args.new, fmt=args.format)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -130,26 +132,6 @@ def _previous(flag: Path | None) -> tuple[Path | None, str]:
     except SettingsConflict as exc:
         raise _Refused(f"oap build: {exc}; nothing was changed.") from None
     return previous, f" (from {PREVIOUS_ENV}={from_env})" if from_env else ""
-
-
-def _diff(old: Path, new: Path, *, fmt: str) -> int:
-    """Print what changed between two standards.json files; exit 0 whether or not they differ."""
-    import json
-
-    from .changes import compare, load_all
-
-    try:
-        before, after = load_all(old, new)
-    except OapError as exc:  # nothing is written either way: say what did not happen
-        n = len(exc.problems)
-        print("\n".join([*map(str, exc.problems), f"{n} problem{'s' if n != 1 else ''} found; no comparison was made."]), file=sys.stderr)
-        return 1
-    changes = compare(before, after)
-    if fmt == "json":
-        print(json.dumps(changes.as_json(), indent=2, ensure_ascii=False))
-    else:
-        print(changes.text(str(old), str(new)), end="")
-    return 0
 
 
 class _Refused(Exception):
