@@ -104,6 +104,8 @@ class FieldChange:
     removed: tuple[str, ...] = ()
     details: tuple[str, ...] = ()
     """Changes inside the items both sides hold, in words: 'School core budget: budget holder was X, now Y'."""
+    parts: tuple[FieldChange, ...] = ()
+    """Changes inside an object field (what may change: its text, its proposals)."""
     reordered: bool = False
     whole: bool = True
     """True when the change is a plain before and after (was, now); False for a list's additions and removals."""
@@ -127,7 +129,7 @@ class FieldChange:
             return f"{label}: was {_words(self.was)}, now {_words(self.now)}."
         parts = [f"added {_quoted_list(self.added)}"] if self.added else []
         parts += [f"removed {_quoted_list(self.removed)}"] if self.removed else []
-        parts += list(self.details)
+        parts += list(self.details) + [_clause(p, brief=brief) for p in self.parts]
         if self.reordered and not parts:
             parts.append("the same items in a new order")
         return f"{label}: {'; '.join(parts)}."
@@ -137,7 +139,12 @@ class FieldChange:
         if self.whole:
             out.update(was=self.was, now=self.now)
         else:
-            out.update(added=list(self.added), removed=list(self.removed), details=list(self.details), reordered=self.reordered)
+            out.update(
+                added=list(self.added),
+                removed=list(self.removed),
+                details=[*self.details, *map(_clause, self.parts)],
+                reordered=self.reordered,
+            )
         return out
 
 
@@ -335,7 +342,7 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
         return FieldChange(key, label, added=added, removed=removed, details=details, reordered=reordered, whole=False)
     if isinstance(old, dict) and isinstance(new, dict):
         inside = [compare_field(sub, _sub_label(sub), old.get(sub), new.get(sub)) for sub in [*old, *(k for k in new if k not in old)]]
-        return FieldChange(key, label, details=tuple(_clause(c) for c in inside if c is not None), whole=False)
+        return FieldChange(key, label, parts=tuple(c for c in inside if c is not None), whole=False)
     return FieldChange(key, label, was=old, now=new)
 
 
@@ -353,8 +360,10 @@ def _item_details(old: Any, new: Any) -> list[str]:
     return out
 
 
-def _clause(change: FieldChange) -> str:
-    """A change's sentence as part of a longer one: 'budget holder was "X", now "Y"'."""
+def _clause(change: FieldChange, *, brief: bool = False) -> str:
+    """A change's sentence as part of a longer one: 'budget holder was "X", now "Y"' (brief: prose 'reworded')."""
+    if brief and change.whole and change.field in WORDS and change.was is not None and change.now is not None:
+        return f"{change.label} reworded"
     if change.whole and change.was is not None and change.now is not None:
         return f"{change.label} was {_words(change.was)}, now {_words(change.now)}"
     text = change.sentence().removesuffix(".")

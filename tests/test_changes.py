@@ -191,6 +191,7 @@ def test_nested_and_record_keeping_fields_are_compared_in_words() -> None:
     later = doc(what_may_change={"text": "Might not.", "proposals": []})
     (c,) = compare(new, later).changed
     assert c.fields[-1].sentence() == 'What may change: text was "Might.", now "Might not."; proposals: removed "A proposal".'
+    assert c.fields[-1].sentence(brief=True) == 'What may change: text reworded; proposals: removed "A proposal".'  # the web page
 
 
 # -- bad input: a message, exit 1, no traceback --------------------------------------------------------------------------
