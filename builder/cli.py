@@ -13,6 +13,10 @@ from .errors import Fault, OapError, os_fault
 from .model import Corpus
 
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
+PREVIOUS_HELP = (
+    "the previous edition's data/standards.json: publish a 'What changed in this edition' page and mark new and "
+    "changed standards (default: OAP_PREVIOUS, if set)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--timings", action="store_true", help="say how long each stage of the pipeline took, and how often it ran")
     build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
+    build.add_argument("--previous", type=Path, metavar="FILE", help=PREVIOUS_HELP)
+
+    diff = sub.add_parser(
+        "diff",
+        help="say what changed between two editions' data/standards.json files, field by field",
+        description="Exit status: 0 whether or not the files differ; 1 when a file cannot be compared (the problems are on stderr).",
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the earlier edition's standards.json")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the later edition's standards.json")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="plain English (the default) or JSON")
 
     new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
     new.add_argument("dir", type=Path, metavar="DIR")
@@ -48,12 +62,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.root, args.council, quiet=args.quiet)
         if args.command == "build":
-            return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet)
+            return _build(
+                args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet, previous=args.previous
+            )
         if args.command == "compare":
             from .compare import compare as run_compare
 
             print(run_compare(args.root, args.councils, args.out or args.root / "comparison"))
             return 0
+        if args.command == "diff":
+            from .changes import diff_command
+
+            return diff_command(args.old, args.new, fmt=args.format)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -114,8 +134,20 @@ def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
     elif args.command == "new-council":
         text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
     else:
-        text = os_fault(exc, root=args.root)
+        text = os_fault(exc, root=getattr(args, "root", None))  # oap diff has no --root
     return f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}"
+
+
+def _previous(flag: Path | None) -> tuple[Path | None, str]:
+    """The previous edition's standards.json (--previous, else OAP_PREVIOUS) and the note when the environment chose it."""
+    from .changes import PREVIOUS_ENV, choose_previous
+    from .edition import SettingsConflict
+
+    try:
+        previous, from_env = choose_previous(flag)
+    except SettingsConflict as exc:
+        raise _Refused(f"oap build: {exc}; nothing was changed.") from None
+    return previous, f" (from {PREVIOUS_ENV}={from_env})" if from_env else ""
 
 
 class _Refused(Exception):
@@ -143,7 +175,9 @@ def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
     return 0
 
 
-def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False) -> int:
+def _build(
+    root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False, previous: Path | None = None
+) -> int:
     from .pipeline import Timings, gather
     from .progress import StderrNow, shown
     from .publish import BuildFailed, build
@@ -156,10 +190,11 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timing
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
     council, note = _council("build", flag)
+    previous, compared = _previous(previous)
     try:
         spent = Timings()
         with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-            edition = gather(root, council, timings=spent)
+            edition = gather(root, council, previous=previous, timings=spent)
             corpus = edition.corpus
             _warn_overdue(corpus)
             build(root, out, edition=edition, pdf=pdf, timings=spent)
@@ -168,6 +203,8 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timing
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
     print(f"oap build: built {len(corpus.standards)} standards into {out}{'' if pdf else ' (no PDFs)'} in {spent.total():.1f} s{note}.")
+    if edition.changes is not None:
+        print(f"oap build: compared with the previous edition ({edition.changes.old_label}){compared}: {edition.changes.counts()}")
     if timings:
         print(f"oap build: stages: {spent.summary()}")
     return 0

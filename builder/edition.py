@@ -11,10 +11,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .council import Council, Note, Service
 from .model import Corpus, Vocabularies
+
+if TYPE_CHECKING:
+    from .changes import Changes
 
 COUNCIL_ENV = "OAP_COUNCIL"
 """The environment variable naming a council overlay folder, for when no --council is given."""
@@ -32,6 +36,8 @@ class Edition:
     title: str = "Ordinarily available provision"
     publisher: str = "the national baseline"
     version: str = __version__
+    changes: Changes | None = None
+    """What changed since the previous edition, when the build was given its data (builder.changes.compared)."""
 
     @classmethod
     def of(cls, national: Corpus, council: Council | None = None) -> Edition:

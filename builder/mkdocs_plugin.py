@@ -25,6 +25,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from . import branding, pipeline, preview
+from .changes import PREVIOUS_ENV
 from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
 from .markup import cache_compiled
@@ -43,6 +44,8 @@ class OapConfig(base.Config):
     """The project folder holding standards/, relative to mkdocs.yml."""
     council = c.Optional(c.Type(str))
     """A council overlay folder; the OAP_COUNCIL environment variable overrides it under plain `mkdocs`."""
+    previous = c.Optional(c.Type(str))
+    """The previous edition's data/standards.json, for a "What changed in this edition" page; OAP_PREVIOUS overrides it."""
     pdf = c.Type(bool, default=True)
     """Render the PDFs into downloads/ (never during `mkdocs serve`; OAP_NO_PDF=1 turns them off)."""
 
@@ -79,7 +82,10 @@ class OapPlugin(BasePlugin[OapConfig]):
         else:
             council = self._council()
             try:
-                self.edition = pipeline.gather(self._root(config), Path(council) if council else None)
+                previous = os.environ.get(PREVIOUS_ENV) or self.config.previous
+                self.edition = pipeline.gather(
+                    self._root(config), Path(council) if council else None, previous=Path(previous) if previous else None
+                )
                 self.problems = []
             except OapError as exc:
                 if not (self.serving and self.edition is not None):

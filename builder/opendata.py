@@ -24,6 +24,8 @@ _ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
 def data_files(edition: Edition) -> dict[str, bytes]:
     """Every open-data file of the edition, by its path under the site."""
     files = {"data/standards.json": standards_json(edition)}
+    if edition.changes is not None:
+        files["data/changes.json"] = json_bytes(edition.changes.as_json())
     for name in SCHEMAS:
         files[f"data/{name}"] = json_bytes(schema(name))
     if edition.council is not None:
@@ -43,6 +45,11 @@ def standard_facts(s: Standard) -> set[str]:
 
 def standards_json(edition: Edition) -> bytes:
     """The open-data export: every standard with the YAML field names; references as objects with id and name."""
+    return json_bytes(standards_doc(edition))
+
+
+def standards_doc(edition: Edition) -> dict[str, Any]:
+    """data/standards.json before it is written as JSON."""
     corpus, v = edition.corpus, edition.vocab
 
     def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
@@ -100,6 +107,7 @@ def standards_json(edition: Edition) -> bytes:
             **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
         },
         "schema": "standards-file.schema.json",
+        "format_version": 1,  # builder.changes.FORMAT_VERSION: raised only when a field changes meaning or shape
         "count": len(items),
         "standards": items,
         "facts": [
@@ -115,7 +123,7 @@ def standards_json(edition: Edition) -> bytes:
             for f in v.facts.values()
         ],
     }
-    return json_bytes(doc)
+    return doc
 
 
 def _uuid(*parts: str) -> str:

@@ -104,8 +104,10 @@ class Output:
     pdf_dir: Path | None = None
 
 
-def gather(root: Path, council: Path | None = None, *, timings: Timings | None = None) -> Edition:
-    """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem."""
+def gather(root: Path, council: Path | None = None, *, previous: Path | None = None, timings: Timings | None = None) -> Edition:
+    """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem.
+
+    previous: the previous edition's data/standards.json, to say what changed since (builder.changes)."""
     t = timings or Timings()
     with t.stage("load"):
         from .project import load_corpus  # in the stage: importing the checker (jsonschema) is part of its time
@@ -118,7 +120,12 @@ def gather(root: Path, council: Path | None = None, *, timings: Timings | None =
         with t.stage("overlay"):
             loaded = load_overlay(council, national)
     with t.stage("model"):
-        return Edition.of(national, loaded)
+        edition = Edition.of(national, loaded)
+        if previous is not None:
+            from .changes import compared
+
+            edition = compared(edition, previous)
+        return edition
 
 
 def render(

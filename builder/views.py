@@ -96,5 +96,7 @@ def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
         edition=edition,
         council=edition.council,
         cite=lambda ident: env.finalize(f"{{fact:{ident}}}"),  # type: ignore[misc]
+        # Since the previous edition (builder.changes): 'new', 'changed' or None, for a standard's label.
+        change_mark=lambda ident: edition.changes.mark(ident) if edition.changes else None,
     )
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import acronyms, branding, prose, search_words
+from .changes import Entry, FieldChange
 from .edition import Edition, build_date
 from .markup import html_text, md_escape, raw_id
 from .model import Standard
@@ -120,6 +122,8 @@ class Renderer:
             )
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = acronyms.link_acronyms(pages[path], v)
+        if self.edition.changes is not None:
+            pages["changes.md"] = self.page("changes.md.j2", **changes_page(self.edition))
         if self.edition.council is not None:
             pages["councils/differences.md"] = self.page("council-differences.md.j2")
             site.files.update(branding.site_files(self.edition.council))
@@ -134,6 +138,70 @@ class Renderer:
             + prose.overdue_wording(v.wording, self.today)
         )
         return site
+
+
+_NAMED = {"area": "areas", "phase": "phases", "tier": "tiers", "settings": "settings", "need_types": "need_types"}
+"""Fields standards.json gives as ids, and the vocabulary that names them for the changes page."""
+
+
+def changes_page(edition: Edition) -> dict[str, Any]:
+    """What the "What changed in this edition" page shows: each area's new, changed and removed standards, in words.
+
+    Every text from the two files arrives escaped for Markdown here (the previous edition's file is not checked
+    as our sources are: its titles may hold anything)."""
+    changes, v, by_id = edition.changes, edition.vocab, edition.corpus.by_id()
+    assert changes is not None
+
+    def name(kind: str, ident: str) -> str:
+        entry = getattr(v, kind).get(ident)
+        return getattr(entry, "name", ident) if entry is not None else ident
+
+    def named(change: FieldChange) -> FieldChange:
+        kind = _NAMED.get(change.field)
+        if kind is None:
+            return change
+        one = lambda x: name(kind, x) if isinstance(x, str) else x  # noqa: E731
+        return dataclasses.replace(
+            change, was=one(change.was), now=one(change.now), added=tuple(map(one, change.added)), removed=tuple(map(one, change.removed))
+        )
+
+    def item(kind: str, entry: Entry, fields: tuple[FieldChange, ...] = ()) -> dict[str, Any]:
+        current = by_id.get(entry.id) if kind != "removed" else None
+        where = [name("phases", entry.phase)] if entry.phase else []
+        where += [f"{name('tiers', entry.tier).lower()} tier"] if entry.tier else []
+        return {
+            "kind": kind,
+            "title": md_escape(entry.title),
+            "anchor": f"change-{entry.id}" if current is not None else None,
+            "where": md_escape(", ".join(where)),
+            "url": edition_url(current) if current is not None else None,
+            "lines": [md_escape(named(f).sentence(brief=True)) for f in fields if not f.record_keeping],
+        }
+
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for e in changes.added:
+        groups.setdefault(e.area, []).append(item("new", e))
+    for c in changes.revised:
+        groups.setdefault(c.entry.area, []).append(item("changed", c.entry, c.fields))
+    for e in changes.removed:
+        groups.setdefault(e.area, []).append(item("removed", e))
+    order = [a for a in v.areas if a in groups] + sorted(a for a in groups if a not in v.areas)
+    return {
+        "changes": changes,
+        "groups": [{"name": md_escape(name("areas", a) if a else "Other"), "items": groups[a]} for a in order],
+        "facts": [md_escape(f'"{c.entry.title or c.entry.id}": {_lower(f.sentence())}') for c in changes.facts_changed for f in c.fields],
+        "reviewed": [
+            {"title": md_escape(c.entry.title), "url": edition_url(by_id[c.entry.id])} for c in changes.reviewed_only if c.entry.id in by_id
+        ],
+    }
+
+
+def edition_url(s: Standard) -> Markup:
+    return Markup(f"/standards/{raw_id(s.area)}/{raw_id(s.phase)}.md#{raw_id(s.id)}")
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _council_fields() -> list[dict[str, Any]]:
@@ -199,6 +267,7 @@ def nav(edition: Edition) -> list[Any]:
         },
         {
             "About": [
+                *([{"What changed in this edition": "changes.md"}] if edition.changes is not None else []),
                 {"About this project": "about.md"},
                 {"Open data": "data.md"},
                 {"For authors": "authors/index.md"},

@@ -27,7 +27,7 @@ from .conftest import FIXTURE_STANDARD, FIXTURE_VOCABULARIES, OAP, make_project,
 CASES_DIR = Path(__file__).resolve().parent / "bad_inputs"
 REGENERATE = os.environ.get("OAP_REGENERATE_EXPECTED") == "1"
 DEFAULT_TARGET = "standards/cognition-and-learning/primary.yaml"
-CASE_KEYS = {"about", "files", "council", "generate", "links", "build", "vocabularies"}
+CASE_KEYS = {"about", "files", "council", "generate", "links", "build", "vocabularies", "diff"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Case:
     build: bool = False
     fixture_vocabularies: bool = False
     """True to start from tests/fixtures/vocabularies instead of the real vocabularies (`vocabularies: fixture`)."""
+    diff: tuple[str, ...] = ()
+    """`oap diff OLD NEW` on these two files of the case folder (a name with no file there: a file that does not exist)."""
 
     @property
     def expected_file(self) -> Path:
@@ -74,6 +76,7 @@ def load_case(folder: Path) -> Case:
         links=spec.get("links") or {},
         build=bool(spec.get("build")),
         fixture_vocabularies=spec.get("vocabularies") == "fixture",
+        diff=tuple(spec.get("diff") or ()),
     )
 
 
@@ -129,19 +132,36 @@ def test_the_corpus_is_complete() -> None:
     assert any(c.council is not None for c in CASES) and any(c.council is None for c in CASES)
     for case in CASES:
         used = {"case.yaml", "expected.txt", *case.files.values(), *([case.council] if case.council else [])}
+        used |= {name for name in case.diff if (case.folder / name).exists()}
         present = {p.name for p in case.folder.iterdir()}
         assert case.about.strip(), case.name
         if not REGENERATE:
             assert present == used, (case.name, present ^ used)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+CHECK_CASES = [c for c in CASES if not c.diff]
+DIFF_CASES = [c for c in CASES if c.diff]
+
+
+@pytest.mark.parametrize("case", CHECK_CASES, ids=[c.name for c in CHECK_CASES])
 def test_check_reports_exactly(case: Case, tmp_path: Path) -> None:
     root, args = make_case(case, tmp_path)
     result = run_oap("check", *args, cwd=root)
     assert_reported(case, result.stdout, result.stderr, result.returncode)
     last = result.stderr.splitlines()[-1]
     assert last.endswith("found; nothing was written."), last
+
+
+@pytest.mark.parametrize("case", DIFF_CASES, ids=[c.name for c in DIFF_CASES])
+def test_diff_reports_exactly(case: Case, tmp_path: Path) -> None:
+    """`oap diff OLD NEW` on files that are not both standards.json files of a known format: the problems, exit 1."""
+    for name in case.diff:
+        if (case.folder / name).exists():
+            shutil.copyfile(case.folder / name, tmp_path / name)
+    result = run_oap("diff", *case.diff, cwd=tmp_path)
+    assert_reported(case, result.stdout, result.stderr, result.returncode)
+    last = result.stderr.splitlines()[-1]
+    assert last.endswith("found; no comparison was made."), last
 
 
 @pytest.fixture(scope="session")
