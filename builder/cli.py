@@ -37,6 +37,23 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
 
+    imp = sub.add_parser(
+        "import-services",
+        help="import services from the council's Open Referral UK feed (a saved JSON file) into its folder",
+        description="Read an Open Referral UK 3.0 services feed saved as a file (no network is used) and write the council's "
+        "imported services to services-imported.yaml in DIR, adding `imported_services: services-imported.yaml` to "
+        "council.yaml the first time. Taxonomy terms become need types and ages become phases through "
+        "builder/oruk-terms.yaml and the council's own DIR/oruk-terms.yaml; every term neither knows is listed. "
+        "Each service keeps its feed id as oruk_id, so importing again updates it in place, and the same feed gives "
+        "the same files. Services written in council.yaml are never changed, nor imported over when they carry the "
+        "same oruk_id. Nothing is written unless the result passes `oap check --council DIR`.",
+    )
+    imp.add_argument(
+        "feeds", type=Path, nargs="+", metavar="FEED.json", help="the feed: a saved /services page (every page, if it has several)"
+    )
+    imp.add_argument("--council", type=Path, metavar="DIR", required=True, help="the council folder to import into")
+    imp.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
@@ -44,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args.root, args.council, quiet=args.quiet)
         if args.command == "build":
             return _build(args.root, args.out, args.council, pdf=not args.no_pdf, timings=args.timings, quiet=args.quiet)
+        if args.command == "import-services":
+            return _import_services(args.root, args.feeds, args.council)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -85,7 +104,7 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
     return council, f" (council from {COUNCIL_ENV}={from_env})" if from_env else ""
 
 
-_UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written."}
+_UNCHANGED = {"build": " Nothing was changed in the output folder.", "new-council": " Nothing was written.", "import-services": ""}
 """What a failed command promises it left alone, said after a fault."""
 
 
@@ -162,6 +181,15 @@ def _new_council(folder: Path, name: str) -> int:
 
     path = scaffold(folder, name)
     print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")
+    return 0
+
+
+def _import_services(root: Path, feeds: list[Path], council: Path) -> int:
+    from .oruk import import_services, report
+    from .project import load_corpus
+
+    outcome, written = import_services(feeds, council, load_corpus(root))
+    print(report(outcome, written, council, feeds))
     return 0
 
 
