@@ -186,9 +186,8 @@ def _new_council(folder: Path, name: str) -> int:
 
 def _import_services(root: Path, feeds: list[Path], council: Path) -> int:
     from .oruk import import_services, report
-    from .project import load_corpus
 
-    outcome, written = import_services(feeds, council, load_corpus(root))
+    outcome, written = import_services(feeds, council, root)
     print(report(outcome, written, council, feeds))
     return 0
 

@@ -35,6 +35,7 @@ from . import model
 from .errors import OapError, Problem, blame
 from .load import Document, Path_, load_yaml, read_regular
 from .overlay import COUNCIL_FILE, load_overlay, shown_path
+from .project import load_corpus
 from .scaffold import slugify
 from .text import BIDI_CONTROLS
 from .text import problem as text_problem
@@ -497,8 +498,9 @@ def _existing(folder: Path) -> tuple[str, list[dict[str, Any]], list[dict[str, A
     return text, hand, before, name
 
 
-def import_services(feeds: list[Path], folder: Path, corpus: model.Corpus) -> tuple[Outcome, list[str]]:
-    """Import the feed into the council folder: check everything, then write; return what happened and the files written."""
+def import_services(feeds: list[Path], folder: Path, root: Path) -> tuple[Outcome, list[str]]:
+    """Import the feed into the council folder of the project at root: check everything, then write; return what
+    happened and the files written. The feed is read first, so a broken feed is reported at once."""
     docs, problems = [], []
     for path in feeds:
         doc, errs = load_feed(path)
@@ -510,6 +512,7 @@ def import_services(feeds: list[Path], folder: Path, corpus: model.Corpus) -> tu
     services, problems = feed_services(docs)
     if problems:
         raise OapError(problems)
+    corpus = load_corpus(root)
     folder = Path(folder)
     if not (folder / COUNCIL_FILE).is_file():
         load_overlay(folder, corpus)  # says what is missing, as `oap check` would
