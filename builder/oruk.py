@@ -390,8 +390,11 @@ def _phases(svc: dict[str, Any], terms: Terms, from_terms: list[str], vocab: mod
 
 def convert(svc: dict[str, Any], terms: Terms, vocab: model.Vocabularies, out: Outcome) -> dict[str, Any] | None:
     """One feed service as a council service (without its id), or None with the reason added to out.skipped."""
-    name = plain_line(svc["name"])[:_MAX_NAME].strip() or plain_line(svc["id"])
+    full = plain_line(svc["name"])
+    name = full[:_MAX_NAME].strip() or plain_line(svc["id"])
     label = f"'{name}' (id {plain_line(svc['id'])})"
+    if len(full) > _MAX_NAME:
+        out.notes.append(f"{label}: name shortened to {_MAX_NAME} characters")
     if text_problem(svc["id"], "line") or len(svc["id"]) > 100:
         out.skipped.append(f"{label}: its id is not one line of at most 100 characters, so it cannot be kept to update it later")
         return None

@@ -250,12 +250,22 @@ def _services(doc: Document, vocab: model.Vocabularies, problems: list[Problem])
     """Services with unique ids, each placed under the areas of its need types."""
     out: list[Service] = []
     seen: dict[str, int] = {}
+    seen_oruk: dict[str, int] = {}
     for i, data in enumerate(doc.data.get("services", [])):
         if data["id"] in seen:
             problems.append(
                 doc.problem(("services", i, "id"), f"duplicate service id '{data['id']}' (first used at services[{seen[data['id']]}])")
             )
         seen.setdefault(data["id"], i)
+        if "oruk_id" in data:  # the feed's id is the service's id in open data too: one service per id
+            if data["oruk_id"] in seen_oruk:
+                problems.append(
+                    doc.problem(
+                        ("services", i, "oruk_id"),
+                        f"duplicate oruk_id '{data['oruk_id']}' (first used at services[{seen_oruk[data['oruk_id']]}])",
+                    )
+                )
+            seen_oruk.setdefault(data["oruk_id"], i)
         problems.extend(_mailto(doc, ("services", i, "description"), data["description"]))
         areas = tuple(
             dict.fromkeys(vocab.need_types[n].area for n in data["need_types"] if n in vocab.need_types and vocab.need_types[n].area)
