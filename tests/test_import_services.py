@@ -217,6 +217,36 @@ def test_a_service_gone_from_the_feed_is_reported_and_ids_stay(council: Path, tm
     assert [s["id"] for s in hand] == [s["id"] for s in yaml.safe_load((EXAMPLE / "council.yaml").read_text(encoding="utf-8"))["services"]]
 
 
+def test_a_feed_of_two_pages_and_older_age_fields(council: Path, tmp_path: Path) -> None:
+    """Every page of a paginated feed, named together, imports as the whole feed; ages may come as ORUK's earlier
+    eligibilitys list; a service with no ages and no phase term, or a very long description, is dealt with and said."""
+    whole = json.loads(FEED.read_text(encoding="utf-8"))
+    contents = whole["contents"]
+    hearing = next(s for s in contents if s["name"] == "Hearing Support Team")
+    hearing["eligibilitys"] = [{"id": "e1", "eligibility": "Deaf children", "minimum_age": 0, "maximum_age": 25}]
+    del hearing["minimum_age"], hearing["maximum_age"]
+    portage = next(s for s in contents if s["name"] == "Little Steps Portage")
+    portage["description"] = "<p>" + "Long words here. " * 400 + "</p>"
+    autism = next(s for s in contents if s["name"] == "Fenmoor Autism Outreach")
+    del autism["minimum_age"], autism["maximum_age"]
+    pages = [
+        {**whole, "page_number": 1, "total_pages": 2, "last_page": False, "contents": contents[:4]},
+        {**whole, "page_number": 2, "total_pages": 2, "first_page": False, "contents": contents[4:]},
+    ]
+    result = import_feed(council, write_feed(tmp_path, pages[1], "page2.json"), write_feed(tmp_path, pages[0], "page1.json"))
+    assert result.returncode == 0, result.stderr
+    by_id = {s["id"]: s for s in imported(council)}
+    assert set(by_id) == set(EXPECTED) - {"fenmoor-autism-outreach"}
+    assert by_id["hearing-support-team"]["phases"] == EXPECTED["hearing-support-team"][2]
+    assert f"  'Fenmoor Autism Outreach' (id {autism['id']}): it gives no ages and no phase term" in result.stdout.splitlines()
+    assert (
+        f"  'Little Steps Portage' (id {portage['id']}): description shortened to 4,000 characters (the full text is on its web page)"
+        in (result.stdout.splitlines())
+    )
+    assert len(by_id["little-steps-portage"]["description"]) <= 4000
+    assert by_id["little-steps-portage"]["description"].endswith(" words …")
+
+
 def test_a_council_adds_its_own_terms(council: Path) -> None:
     (council / "oruk-terms.yaml").write_text(
         "# Our directory's own words\nterms:\n  - match: [bereavement]\n    need_types: [SEMH]\n  - match: [Young Carers]\n    need_types: []\n",
