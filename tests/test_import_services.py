@@ -374,3 +374,46 @@ def test_imported_services_are_on_the_built_site(council: Path, tmp_path: Path) 
     by_name = {s["name"]: s["id"] for s in data["contents"]}
     for s in imported(council):  # published under the directory's own ids
         assert by_name[s["name"]] == s["oruk_id"]
+
+
+def test_the_import_fetches_nothing(council: Path, tmp_path: Path) -> None:
+    """Web addresses in the feed (service pages, term URIs, logos, a schema link, HTML images) are never fetched."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    host = f"127.0.0.1:{server.getsockname()[1]}"
+    connections: list[Any] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connections.append(server.accept())
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    def lure(data: dict[str, Any]) -> None:
+        data["$schema"] = f"http://{host}/schema.json"
+        for i, svc in enumerate(data["contents"]):
+            svc["url"] = f"http://{host}/service-{i}"
+            svc["description"] += f' <img src="http://{host}/{i}.png"> <link rel="stylesheet" href="http://{host}/{i}.css">'
+            svc["organization"]["logo"] = f"http://{host}/logo.png"
+            for attribute in svc["attributes"]:
+                attribute["taxonomy_term"]["term_uri"] = f"http://{host}/term"
+
+    try:
+        result = import_feed(council, write_feed(tmp_path, feed_with(lure)))
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+    assert result.returncode == 0, result.stderr
+    assert connections == []
+    assert all(s["url"].startswith(f"http://{host}/service-") for s in imported(council))
