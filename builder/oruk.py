@@ -491,6 +491,9 @@ def _existing(folder: Path) -> tuple[str, list[dict[str, Any]], list[dict[str, A
         raise OapError(problems)
     data = doc.data if isinstance(doc.data, dict) else {}
     name = str(data[KEY]) if isinstance(data.get(KEY), str) else IMPORTED_FILE
+    rule = schema("council.schema.json")["properties"][KEY]
+    if not re.fullmatch(rule["pattern"], name) or name in (COUNCIL_FILE, TERMS_FILE):  # checked before any file is named by it
+        raise OapError([doc.problem((KEY,), f"'{name}' {rule['x-hint']}, not {COUNCIL_FILE} or {TERMS_FILE}")])
     text = path.read_text(encoding="utf-8")
     before: list[dict[str, Any]] = []
     if os.path.lexists(folder / name):

@@ -297,6 +297,9 @@ def _imported_services(doc: Document, folder: Path, vocab: model.Vocabularies, p
     if not name:
         return ()
     path = folder / name
+    if name == COUNCIL_FILE:
+        problems.append(doc.problem(("imported_services",), f"names {COUNCIL_FILE} itself; imported services go in a file of their own"))
+        return ()
     if not os.path.lexists(path) or path.resolve().parent != folder.resolve():
         problems.append(
             doc.problem(

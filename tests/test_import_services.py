@@ -417,3 +417,18 @@ def test_the_import_fetches_nothing(council: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert connections == []
     assert all(s["url"].startswith(f"http://{host}/service-") for s in imported(council))
+
+
+@pytest.mark.parametrize("name", ["../outside.yaml", "council.yaml"])
+def test_imported_services_must_name_a_file_of_its_own(name: str, council: Path) -> None:
+    with (council / "council.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(f"imported_services: {name}\n")
+    before = digest(council)
+    result = import_feed(council)
+    assert result.returncode == 1
+    line = (council / "council.yaml").read_text(encoding="utf-8").count("\n")
+    assert result.stderr.splitlines()[0] == (
+        f"{council}/council.yaml:{line}:20: imported_services: '{name}' is not a file name in the council folder "
+        "(a name ending .yaml, e.g. services-imported.yaml), not council.yaml or oruk-terms.yaml"
+    )
+    assert digest(council) == before and not (council.parent / "outside.yaml").exists()
