@@ -343,14 +343,24 @@ def test_a_broken_council_yaml_stops_the_import(council: Path) -> None:
 
 
 # -- the reader sees them: a real build ---------------------------------------------------------------------------------
-@pytest.mark.slow  # builds the whole national site as the council's edition
-def test_imported_services_are_on_the_built_site(council: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def imported_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example council with the fixture feed imported, built with `oap build --council --no-pdf`."""
+    tmp = tmp_path_factory.mktemp("imported")
+    council = tmp / "northbrook-and-fenmoor"
+    shutil.copytree(EXAMPLE, council)
     assert import_feed(council).returncode == 0
     check = run_oap("check", "--council", str(council))
     assert check.returncode == 0, check.stderr
-    out = tmp_path / "site"
+    out = tmp / "site"
     build = run_oap("build", "--council", str(council), "--no-pdf", "--out", str(out))
     assert build.returncode == 0, build.stderr
+    return council, out
+
+
+@pytest.mark.slow  # builds the whole national site as the council's edition
+def test_imported_services_are_on_the_built_site(imported_site: tuple[Path, Path]) -> None:
+    council, out = imported_site
     vocab = yaml.safe_load((ROOT / "standards" / "vocabularies" / "need-types.yaml").read_text(encoding="utf-8"))["need_types"]
     area_of = {n["id"]: n.get("area") for n in vocab}
     for sid, (name, need_types, phases) in EXPECTED.items():
@@ -374,6 +384,26 @@ def test_imported_services_are_on_the_built_site(council: Path, tmp_path: Path) 
     by_name = {s["name"]: s["id"] for s in data["contents"]}
     for s in imported(council):  # published under the directory's own ids
         assert by_name[s["name"]] == s["oruk_id"]
+
+
+@pytest.mark.slow  # the same build, opened in Chromium
+def test_imported_services_in_a_real_browser(imported_site: tuple[Path, Path], browser: Any) -> None:
+    """A reader on the primary autism page sees the imported service and the feed's odd text as text; nothing runs."""
+    _, out = imported_site
+    dialogs: list[str] = []
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto((out / "standards" / "communication-and-interaction" / "primary" / "index.html").as_uri())
+        heading = page.locator("#service-fenmoor-autism-outreach")
+        assert heading.is_visible() and heading.inner_text().startswith("Fenmoor Autism Outreach")
+        service = page.locator(".oap-local-description").filter(has_text="Specialist teachers who visit primary schools.")
+        assert service.count() == 1
+        assert "**not bold** [not a link](javascript:alert('md'))" in service.inner_text()
+        assert page.evaluate("document.querySelectorAll('article script, article img, article [onerror]').length") == 0
+    finally:
+        page.close()
+    assert dialogs == []
 
 
 def test_the_import_fetches_nothing(council: Path, tmp_path: Path) -> None:
