@@ -55,6 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("councils", type=Path, nargs="+", metavar="DIR", help="council overlay folders, one column each")
     compare.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: comparison/ in the project)")
     compare.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    imp = sub.add_parser(
+        "import-services",
+        help="import services from the council's Open Referral UK feed (a saved JSON file) into its folder",
+        description="Read an Open Referral UK 3.0 services feed saved as a file (no network is used) and write the council's "
+        "imported services to services-imported.yaml in DIR, adding `imported_services: services-imported.yaml` to "
+        "council.yaml the first time. Taxonomy terms become need types and ages become phases through "
+        "builder/oruk-terms.yaml and the council's own DIR/oruk-terms.yaml; every term neither knows is listed. "
+        "Each service keeps its feed id as oruk_id, so importing again updates it in place, and the same feed gives "
+        "the same files. Services written in council.yaml are never changed, nor imported over when they carry the "
+        "same oruk_id. Nothing is written unless the result passes `oap check --council DIR`.",
+    )
+    imp.add_argument(
+        "feeds", type=Path, nargs="+", metavar="FEED.json", help="the feed: a saved /services page (every page, if it has several)"
+    )
+    imp.add_argument("--council", type=Path, metavar="DIR", required=True, help="the council folder to import into")
+    imp.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
 
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -74,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             from .changes import diff_command
 
             return diff_command(args.old, args.new, fmt=args.format)
+        if args.command == "import-services":
+            return _import_services(args.root, args.feeds, args.council)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -119,6 +137,7 @@ _UNCHANGED = {
     "build": " Nothing was changed in the output folder.",
     "new-council": " Nothing was written.",
     "compare": " Nothing was written.",
+    "import-services": "",
 }
 """What a failed command promises it left alone, said after a fault."""
 
@@ -215,6 +234,14 @@ def _new_council(folder: Path, name: str) -> int:
 
     path = scaffold(folder, name)
     print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")
+    return 0
+
+
+def _import_services(root: Path, feeds: list[Path], council: Path) -> int:
+    from .oruk import import_services, report
+
+    outcome, written = import_services(feeds, council, root)
+    print(report(outcome, written, council, feeds))
     return 0
 
 

@@ -72,6 +72,8 @@ class Service:
     url: str
     areas: tuple[str, ...]
     contacts: tuple[Contact, ...] = ()
+    oruk_id: str = ""
+    """The service's id in the council's Open Referral UK feed, when it has one (imported, or written with it)."""
 
 
 @dataclass(frozen=True)

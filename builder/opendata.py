@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import uuid
 from typing import Any
 
@@ -126,6 +127,9 @@ def standards_doc(edition: Edition) -> dict[str, Any]:
     return doc
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(*parts: str) -> str:
     return str(uuid.uuid5(_ORUK_NAMESPACE, "/".join(parts)))
 
@@ -147,7 +151,8 @@ def oruk_services(council: Council, vocab: Vocabularies) -> dict[str, Any]:
     )
     items = []
     for svc in council.services:
-        sid = _uuid("service", council.slug, svc.id)
+        # A service from the council's directory keeps the directory's id, so the two publish it as one service.
+        sid = svc.oruk_id.lower() if _UUID.fullmatch(svc.oruk_id.lower()) else _uuid("service", council.slug, svc.id)
         attributes = [
             _attribute(
                 sid,

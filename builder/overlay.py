@@ -23,6 +23,7 @@ from .validate import schema_problems
 COUNCIL_FILE = "council.yaml"
 """The one file every council folder holds."""
 SCHEMA = "council.schema.json"
+IMPORTED_SCHEMA = "council-imported-services.schema.json"
 LOGO_MAX_BYTES = 200_000
 BASELINE = "the national baseline cannot be changed by an overlay"
 """The start of every message refusing an attempt to change national content."""
@@ -113,7 +114,7 @@ def _build(doc: Document, folder: Path, corpus: model.Corpus, problems: list[Pro
     logo_name, logo = _check_branding(doc, folder, problems)
     local = _local_standards(doc, corpus, slug, national, problems)
     notes = _notes(doc, national, {s.id for s in local}, problems)
-    services = _services(doc, vocab, problems)
+    services = _services(doc, vocab, problems) + _imported_services(doc, folder, vocab, problems)
     bands = _funding_bands(doc, vocab, problems)
     return Council(
         name=data["name"],
@@ -249,12 +250,22 @@ def _services(doc: Document, vocab: model.Vocabularies, problems: list[Problem])
     """Services with unique ids, each placed under the areas of its need types."""
     out: list[Service] = []
     seen: dict[str, int] = {}
+    seen_oruk: dict[str, int] = {}
     for i, data in enumerate(doc.data.get("services", [])):
         if data["id"] in seen:
             problems.append(
                 doc.problem(("services", i, "id"), f"duplicate service id '{data['id']}' (first used at services[{seen[data['id']]}])")
             )
         seen.setdefault(data["id"], i)
+        if "oruk_id" in data:  # the feed's id is the service's id in open data too: one service per id
+            if data["oruk_id"] in seen_oruk:
+                problems.append(
+                    doc.problem(
+                        ("services", i, "oruk_id"),
+                        f"duplicate oruk_id '{data['oruk_id']}' (first used at services[{seen_oruk[data['oruk_id']]}])",
+                    )
+                )
+            seen_oruk.setdefault(data["oruk_id"], i)
         problems.extend(_mailto(doc, ("services", i, "description"), data["description"]))
         areas = tuple(
             dict.fromkeys(vocab.need_types[n].area for n in data["need_types"] if n in vocab.need_types and vocab.need_types[n].area)
@@ -270,9 +281,61 @@ def _services(doc: Document, vocab: model.Vocabularies, problems: list[Problem])
                 url=data["url"],
                 areas=areas,
                 contacts=tuple(_contact(c) for c in data.get("contacts", [])),
+                oruk_id=data.get("oruk_id", ""),
             )
         )
     return tuple(out)
+
+
+def _imported_services(doc: Document, folder: Path, vocab: model.Vocabularies, problems: list[Problem]) -> tuple[Service, ...]:
+    """The services `oap import-services` wrote to the file imported_services names, checked as council.yaml's are.
+
+    An id or an oruk_id in both files is refused: a hand-written service with the same oruk_id takes a service
+    over from the import, which drops its copy at the next import.
+    """
+    name = doc.data.get("imported_services")
+    if not name:
+        return ()
+    path = folder / name
+    if name == COUNCIL_FILE:
+        problems.append(doc.problem(("imported_services",), f"names {COUNCIL_FILE} itself; imported services go in a file of their own"))
+        return ()
+    if not os.path.lexists(path) or path.resolve().parent != folder.resolve():
+        problems.append(
+            doc.problem(
+                ("imported_services",),
+                f"no file '{name}' in the council folder {shown_path(folder)} (run: oap import-services FEED.json --council {shown_path(folder)})",
+            )
+        )
+        return ()
+    imported, errs = load_yaml(path, shown_path(path), within=folder)
+    if imported is None:
+        problems.extend(errs)
+        return ()
+    shape = schema_problems(imported, IMPORTED_SCHEMA)
+    if shape:
+        problems.extend(shape)
+        return ()
+    services = _services(imported, vocab, problems)
+    hand = {s["id"]: i for i, s in enumerate(doc.data.get("services", []))}
+    hand_oruk = {s["oruk_id"]: i for i, s in enumerate(doc.data.get("services", [])) if "oruk_id" in s}
+    for i, svc in enumerate(imported.data["services"]):
+        if svc["id"] in hand:
+            problems.append(
+                imported.problem(
+                    ("services", i, "id"),
+                    f"service id '{svc['id']}' is also used in {doc.rel} at services[{hand[svc['id']]}] (ids must be unique)",
+                )
+            )
+        if svc["oruk_id"] in hand_oruk:
+            problems.append(
+                imported.problem(
+                    ("services", i, "oruk_id"),
+                    f"oruk_id '{svc['oruk_id']}' is also in {doc.rel} at services[{hand_oruk[svc['oruk_id']]}], written by hand "
+                    "(run oap import-services again: it leaves hand-written services alone and drops its own copy)",
+                )
+            )
+    return services
 
 
 def _funding_bands(doc: Document, vocab: model.Vocabularies, problems: list[Problem]) -> tuple[FundingBand, ...]:
