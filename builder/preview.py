@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mkdocs.structure.files import Files
@@ -161,3 +162,135 @@ def _toc_key(toc: TableOfContents) -> str:
 
     walk(toc)
     return "\n".join(out)
+
+
+class PageHtmlCache:
+    """Each page's finished HTML (the theme's template around its content) from the last build, reused while the
+    page and the site around it are the same.
+
+    Filling the theme's template for every page was a third of what was left of a rebuild. The key is what that
+    template reads: the page (its address, title, HTML, contents, front matter), the whole navigation (every title
+    and address, so links, tabs and previous/next are the same), the site's page list, the settings (mkdocs.yml and
+    each plugin's options), the theme's own files in custom_dir, and every other value in the template's context
+    written out. A context value that cannot be written out as plain data means no reuse for that page. Every plugin
+    event still runs: only the filling of the template is skipped.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, str] = {}
+        self._building: dict[str, str] = {}
+        self._site = ""
+        self._nav: str | None = None
+        self.reused = 0
+
+    def start(self, config: Any, files: Files) -> None:
+        """A build begins (on_env): note what every page's HTML depends on besides the page and the navigation."""
+        what = [
+            _read(config.config_file_path),
+            repr(sorted((k, repr(v)) for k, v in config.items() if k not in ("plugins", "nav", "theme"))),
+            repr(config.nav),
+            repr(sorted(config.theme.items())) + repr(config.theme.dirs),
+            repr([(name, repr(sorted(getattr(p, "config", {}).items()))) for name, p in config.plugins.items()]),
+            repr(sorted((f.src_uri, f.url) for f in files)),
+        ]
+        for folder in config.theme.dirs:
+            if "site-packages" not in folder:  # the theme's own installed files do not change while serving
+                for path in sorted(Path(folder).rglob("*")):
+                    if path.is_file():
+                        what.append(f"{path}\0{_read(str(path))}")
+        self._site = "\0".join(what) if " at 0x" not in "".join(what[1:5]) else ""
+        self._building, self._nav, self.reused = {}, None, 0
+
+    def wrap(self, env: Any) -> Any:
+        """Make env's templates reuse the last build's HTML for a page whose key is unchanged."""
+        get_template = env.get_template
+
+        def get(name: Any, *args: Any, **kwargs: Any) -> Any:
+            return _Reusing(get_template(name, *args, **kwargs), self)
+
+        env.get_template = get
+        return env
+
+    def render(self, template: Any, context: Any) -> str:
+        page = context.get("page") if self._site else None
+        key = self._key(template, context, page) if page is not None else None
+        if key is None:
+            return str(template.render(context))
+        kept = self._kept.get(key)
+        if kept is not None:
+            self.reused += 1
+        else:
+            kept = str(template.render(context))
+        self._building[key] = kept
+        return kept
+
+    def _key(self, template: Any, context: Any, page: Any) -> str | None:
+        if self._nav is None:  # every page is read before the first is built: the titles are final by now
+            self._nav = _nav_key(context.get("nav"))
+        rest = []
+        for name in sorted(context.keys()):
+            if name in ("page", "nav", "pages", "config", "build_date_utc"):
+                continue
+            rest.append(f"{name}={context[name]!r}")
+        extra = "\0".join(rest)
+        if " at 0x" in extra:
+            return None
+        what = (
+            str(template.name),
+            page.file.src_uri,
+            page.url,
+            str(page.canonical_url),
+            str(page.edit_url),
+            str(page.title),
+            page.content or "",
+            _toc_key(page.toc),
+            repr(page.meta),
+            self._nav,
+            extra,
+            self._site,
+        )
+        return hashlib.sha1("\0".join(what).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def finish(self) -> None:
+        self._kept, self._building = self._building, {}
+
+    def forget(self) -> None:
+        self._kept, self._building = {}, {}
+
+
+class _Reusing:
+    """A theme template whose render goes through a PageHtmlCache; everything else is the template's own."""
+
+    def __init__(self, template: Any, cache: PageHtmlCache) -> None:
+        self._template, self._cache = template, cache
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        if len(args) == 1 and not kwargs and hasattr(args[0], "get"):
+            return self._cache.render(self._template, args[0])
+        return str(self._template.render(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+
+def _nav_key(nav: Any) -> str:
+    """The navigation as text: every section, page and link, with its title, address and place, in order."""
+    out: list[str] = []
+
+    def walk(items: Any, depth: int) -> None:
+        for item in items or ():
+            out.append(f"{depth} {type(item).__name__} {item.title!r} {getattr(item, 'url', '')!r}")
+            walk(getattr(item, "children", None), depth + 1)
+
+    walk(getattr(nav, "items", None), 0)
+    out.append(repr([(p.file.src_uri, p.url, str(p.title)) for p in getattr(nav, "pages", ())]))
+    return "\n".join(out)
+
+
+def _read(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
