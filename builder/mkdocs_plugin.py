@@ -95,6 +95,8 @@ class OapPlugin(BasePlugin[OapConfig]):
                 )
         config.nav = nav(self.edition)
         branding.apply(config, self.edition)
+        if self.serving:
+            preview.keep_theme_listing(config.theme)
         return config
 
     def _render(self) -> pipeline.Output:

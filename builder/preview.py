@@ -12,11 +12,14 @@ After a build that failed, every page is converted again, so a page MkDocs warne
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
@@ -172,8 +175,10 @@ class PageHtmlCache:
     template reads: the page (its address, title, HTML, contents, front matter), the whole navigation (every title
     and address, so links, tabs and previous/next are the same), the site's page list, the settings (mkdocs.yml and
     each plugin's options), the theme's own files in custom_dir, and every other value in the template's context
-    written out. A context value that cannot be written out as plain data means no reuse for that page. Every plugin
-    event still runs: only the filling of the template is skipped.
+    written out. A context value that cannot be written out as plain data means no reuse for that page. (A setting
+    may be an object, such as the tags plugin's sorting functions: its text names the object, which is the same
+    object from build to build, and mkdocs.yml's bytes are in the key too.) Every plugin event still runs: only the
+    filling of the template is skipped.
     """
 
     def __init__(self) -> None:
@@ -181,6 +186,8 @@ class PageHtmlCache:
         self._building: dict[str, str] = {}
         self._site = ""
         self._nav: str | None = None
+        self._dated = True
+        """Whether a theme template shows the time of the build (then that time is in the key: no page is reused)."""
         self.reused = 0
 
     def start(self, config: Any, files: Files) -> None:
@@ -194,11 +201,12 @@ class PageHtmlCache:
             repr(sorted((f.src_uri, f.url) for f in files)),
         ]
         for folder in config.theme.dirs:
-            if "site-packages" not in folder:  # the theme's own installed files do not change while serving
+            if not _installed(folder):  # an installed theme's files do not change while serving
                 for path in sorted(Path(folder).rglob("*")):
                     if path.is_file():
                         what.append(f"{path}\0{_read(str(path))}")
-        self._site = "\0".join(what) if " at 0x" not in "".join(what[1:5]) else ""
+        self._site = "\0".join(what)
+        self._dated = any(_mentions(folder, "build_date_utc") for folder in config.theme.dirs)
         self._building, self._nav, self.reused = {}, None, 0
 
     def wrap(self, env: Any) -> Any:
@@ -229,7 +237,7 @@ class PageHtmlCache:
             self._nav = _nav_key(context.get("nav"))
         rest = []
         for name in sorted(context.keys()):
-            if name in ("page", "nav", "pages", "config", "build_date_utc"):
+            if name in ("page", "nav", "pages", "config") or (name == "build_date_utc" and not self._dated):
                 continue
             rest.append(f"{name}={context[name]!r}")
         extra = "\0".join(rest)
@@ -294,3 +302,60 @@ def _read(path: str | None) -> str:
         return hashlib.sha1(Path(path).read_bytes()).hexdigest()
     except OSError:
         return ""
+
+
+@functools.cache
+def _installed_mentions(folder: str, word: str) -> bool:
+    return _search(folder, word)
+
+
+def _mentions(folder: str, word: str) -> bool:
+    """Whether any file under the theme folder holds the word (an installed theme's folder is searched once)."""
+    return _installed_mentions(folder, word) if _installed(folder) else _search(folder, word)
+
+
+def _search(folder: str, word: str) -> bool:
+    needle = word.encode()
+    for path in Path(folder).rglob("*.html"):
+        try:
+            if needle in path.read_bytes():
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def keep_theme_listing(theme: Any) -> None:
+    """Make the theme's template loader list an installed theme's folder once, not on every build.
+
+    MkDocs lists every file of the theme on every build, to copy its assets (Material's folder holds thousands of
+    icons): a tenth of a rebuild. A folder of installed packages (site-packages) does not change while serving; a theme folder of the
+    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder: the same names,
+    sorted as Jinja sorts them.
+    """
+    get_env = theme.get_env
+
+    def env() -> Any:
+        made = get_env()
+        loader = made.loader
+        if type(loader) is jinja2.FileSystemLoader:
+            folders = list(loader.searchpath)
+            loader.list_templates = lambda: sorted({name for f in folders for name in _listing(f)})  # type: ignore[method-assign]
+        return made
+
+    theme.get_env = env
+
+
+def _listing(folder: str) -> list[str]:
+    return _installed_listing(folder) if _installed(folder) else jinja2.FileSystemLoader(folder).list_templates()
+
+
+@functools.cache
+def _installed_listing(folder: str) -> list[str]:
+    return jinja2.FileSystemLoader(folder).list_templates()
+
+
+def _installed(folder: str) -> bool:
+    """Whether the folder is inside Python's folders of installed packages (site-packages)."""
+    paths = sysconfig.get_paths()
+    return any(Path(folder).resolve().is_relative_to(Path(paths[k]).resolve()) for k in ("purelib", "platlib"))
