@@ -4,6 +4,7 @@ Open Referral UK."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -21,9 +22,9 @@ _ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
 """Fixed namespace for the Open Referral ids, so a service keeps its id from build to build."""
 
 
-def data_files(edition: Edition) -> dict[str, bytes]:
-    """Every open-data file of the edition, by its path under the site."""
-    files = {"data/standards.json": standards_json(edition)}
+def data_files(edition: Edition, *, entries: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Every open-data file of the edition, by its path under the site (entries: see standards_json)."""
+    files = {"data/standards.json": standards_json(edition, entries=entries)}
     for name in SCHEMAS:
         files[f"data/{name}"] = json_bytes(schema(name))
     if edition.council is not None:
@@ -41,9 +42,14 @@ def standard_facts(s: Standard) -> set[str]:
     return {i for _, text in prose.strings(dataclasses.asdict(s)) for i in prose.fact_ids(text)}
 
 
-def standards_json(edition: Edition) -> bytes:
-    """The open-data export: every standard with the YAML field names; references as objects with id and name."""
+def standards_json(edition: Edition, *, entries: dict[str, Any] | None = None) -> bytes:
+    """The open-data export: every standard with the YAML field names; references as objects with id and name.
+
+    entries, when given (the preview keeps it from one rebuild to the next), holds each standard's entry from the last
+    call, reused while the standard, the vocabularies and the council are the same; it is left holding this call's."""
     corpus, v = edition.corpus, edition.vocab
+    setting = hashlib.sha1(f"{v!r}\0{edition.council!r}".encode("utf-8", "surrogatepass")).hexdigest() if entries is not None else ""
+    made: dict[str, Any] = {}
 
     def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
         return [{"id": i, "name": table[i].name, **{k: getattr(table[i], k) for k in extra}} for i in ids]
@@ -53,6 +59,10 @@ def standards_json(edition: Edition) -> bytes:
 
     items = []
     for s in corpus.standards:
+        key = f"{setting} {s!r}"
+        if entries is not None and key in entries:
+            items.append(made.setdefault(key, entries[key]))
+            continue
         change = s.what_may_change
         items.append(
             {
@@ -91,6 +101,10 @@ def standards_json(edition: Edition) -> bytes:
             items[-1]["local_notes"] = [
                 {"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)} for n in edition.notes_for(s.id)
             ]
+        made[key] = items[-1]
+    if entries is not None:
+        entries.clear()
+        entries.update(made)
     doc = {
         "edition": {
             "title": edition.title,

@@ -159,7 +159,7 @@ def render(
     with t.stage("web"):
         site = Renderer(edition, downloads=sizes, today=today or build_date(), memo=memo).render()
     with t.stage("data"):
-        files = {**site.files, **data_files(edition)}
+        files = {**site.files, **data_files(edition, entries=memo.entries if memo else None)}
     return Output(edition, site.pages, files, site.nav, site.warnings, sizes, pdf_dir)
 
 

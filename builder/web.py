@@ -171,6 +171,8 @@ class PageMemo:
         self._common = ""
         self.rendered: list[str] = []
         """The last render's pages made afresh, by path."""
+        self.entries: dict[str, Any] = {}
+        """Each standard's entry in the open data from the last render (builder.opendata.standards_json)."""
 
     def start(self, renderer: Renderer) -> PageMemo:
         """A render begins: note what every page is made from besides its standards."""
