@@ -8,6 +8,11 @@ page, its phase's families page, the finder), so the other pages' HTML is taken 
 A page converts to the same HTML when its Markdown, its address, the Markdown settings and the site's files (which
 its links resolve against) are the same: that is the key, so a reused page is exactly what converting it would give.
 After a build that failed, every page is converted again, so a page MkDocs warned about is warned about again.
+
+The same holds one step before and one step after: builder.web.PageMemo renders again only the generated pages whose
+data changed, and PageHtmlCache reuses a page's finished HTML (the theme around it) while the page and the site
+around it are the same. tests/test_preview.py checks that after a run of edits the preview serves byte for byte
+what a fresh build makes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 - A broken file keeps the last good pages on show, with every problem named (file, line, field) in a banner on
   every page, as text; fixing the file brings the new content and the banner goes (in Chromium, as an author sees it).
 - A save converts only the pages that show the edited file's standards; every other page is reused, unchanged.
+- After a run of edits (text, titles, names in the navigation, vocabularies, a standard added and removed, a broken
+  file fixed), every page and data file served is byte for byte what a fresh build makes.
 - `mkdocs build` (not serve) of broken input still fails, with the problem, and exit status 1.
 - Gathering again (as every rebuild does) reads a vocabulary again only when it has changed.
 """
