@@ -285,14 +285,20 @@ def test_a_broken_council_file_shows_its_problem_on_the_last_good_pages_until_fi
         running.wait_for(lambda html: "Brackenford SEND service" in html and "oap-problems" not in html, "families/primary/")
 
 
-def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("edition", ["national", "council"])
+def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(tmp_path: Path, edition: str) -> None:
     """The preview reuses pages' Markdown, HTML, search entries and finished pages from one rebuild to the next: after
     each of a run of edits (random targets, a fixed seed), every page and data file served is byte for byte what a
     fresh `mkdocs build` of the same files makes. The edits: a standard's text, its title, a phase's name (the
     navigation, every page's tabs and links), a provider's name (a vocabulary), a standard added and removed, a
-    broken file and then its fix."""
+    broken file and then its fix; for a council's edition (OAP_COUNCIL), also a contact's name in council.yaml."""
     rng = random.Random(20261129)
     project = fixture_project(tmp_path / "project")
+    env = dict(SERVE_ENV)
+    council = tmp_path / "council" / "council.yaml"
+    if edition == "council":
+        shutil.copytree(COUNCIL, council.parent)
+        env["OAP_COUNCIL"] = str(council.parent)
     files = sorted((project / "standards").glob("*/*.yaml"))
     files = [f for f in files if f.parent.name != "vocabularies"]
     vocab = project / "standards" / "vocabularies"
@@ -333,8 +339,11 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
         ("a standard added", lambda: edit(target, add)),
         ("a standard removed", lambda: edit(target, remove)),
     ]
+    if edition == "council":
+        steps.append(("a council contact's name", lambda: council.write_text(council.read_text(encoding="utf-8").replace(
+            "Brackenford SEND team", "Brackenford SEND service"), encoding="utf-8")))  # fmt: skip
     fresh_config = project / "fresh.yml"
-    with serving(project) as running:
+    with serving(project, env) as running:
         fresh_config.write_text(f"INHERIT: mkdocs.yml\nsite_url: {running.url}\n", encoding="utf-8")
         good = (project / EDITED).read_text(encoding="utf-8")
         steps += [
@@ -356,7 +365,7 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
             subprocess.run(
                 [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(fresh_config), "-d", str(site)],
                 cwd=project,
-                env={**SERVE_ENV, "OAP_NO_PDF": "1"},
+                env={**env, "OAP_NO_PDF": "1"},
                 check=True,
                 timeout=600,
             )
