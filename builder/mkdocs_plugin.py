@@ -29,7 +29,7 @@ from .changes import PREVIOUS_ENV
 from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
 from .markup import cache_compiled
-from .web import nav
+from .web import PageMemo, nav
 
 log = logging.getLogger("mkdocs.plugins.oap")
 WATCH_INTERVAL = 0.1
@@ -63,8 +63,10 @@ class OapPlugin(BasePlugin[OapConfig]):
         """While serving: what is wrong with the input now, each as 'file:line:column: field: message' (the pages
         shown are the last good edition's)."""
         self._output: pipeline.Output | None = None
+        self._pages = PageMemo()
         self._markdown = preview.MarkdownCache()
         self._search = preview.SearchCache()
+        self._html = preview.PageHtmlCache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -99,6 +101,8 @@ class OapPlugin(BasePlugin[OapConfig]):
                 )
         config.nav = nav(self.edition)
         branding.apply(config, self.edition)
+        if self.serving:
+            preview.keep_theme_listing(config.theme)
         return config
 
     def _render(self) -> pipeline.Output:
@@ -112,7 +116,7 @@ class OapPlugin(BasePlugin[OapConfig]):
         if self.config.pdf and not self.serving and os.environ.get("OAP_NO_PDF") != "1":
             self._tmp = tempfile.mkdtemp(prefix=f"oap-pdf-{os.getpid()}-")  # the pid: see publish.clean_stale_temp
             pdf_dir = Path(self._tmp)
-        out = pipeline.render(self.edition, pdf_dir=pdf_dir)
+        out = pipeline.render(self.edition, pdf_dir=pdf_dir, memo=self._pages if self.serving else None)
         if self.serving:
             self._output = out
         return out
@@ -152,7 +156,11 @@ class OapPlugin(BasePlugin[OapConfig]):
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
         # The theme's templates are compiled afresh on every build, and `mkdocs serve` builds after every save;
         # keeping them compiled (as our own templates are) saves a tenth of a second each time.
-        return cache_compiled(env)
+        env = cache_compiled(env)
+        if self.serving:
+            self._html.start(config, files)
+            env = self._html.wrap(env)
+        return env
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         # MkDocs offers no setting for how often it looks; its watchdog observer makes each watch with the interval
@@ -172,7 +180,10 @@ class OapPlugin(BasePlugin[OapConfig]):
         if self.serving:
             self._markdown.finish()
             self._search.finish()
+            self._html.finish()
             converted = self._markdown.converted
+            log.debug("pages rendered: %d (%s)", len(self._pages.rendered), ", ".join(self._pages.rendered))
+            log.debug("pages filled in: %d reused", self._html.reused)
             log.debug("pages converted: %d, reused: %d (converted: %s)", len(converted), self._markdown.reused, ", ".join(converted))
         Path(config.site_dir, MARKER).write_text("Made by oap build; safe to replace.\n", encoding="utf-8")
         self._clean()
@@ -180,6 +191,7 @@ class OapPlugin(BasePlugin[OapConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         self._markdown.forget()  # MkDocs may have warned about a page it kept: the next build converts every page
         self._search.forget()
+        self._html.forget()
         self._clean()  # a failed build leaves nothing in the temporary folder either
 
     def _clean(self) -> None:

@@ -4,6 +4,7 @@ Open Referral UK."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import uuid
@@ -22,9 +23,9 @@ _ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
 """Fixed namespace for the Open Referral ids, so a service keeps its id from build to build."""
 
 
-def data_files(edition: Edition) -> dict[str, bytes]:
-    """Every open-data file of the edition, by its path under the site."""
-    files = {"data/standards.json": standards_json(edition)}
+def data_files(edition: Edition, *, entries: dict[str, Any] | None = None) -> dict[str, bytes]:
+    """Every open-data file of the edition, by its path under the site (entries: see standards_doc)."""
+    files = {"data/standards.json": standards_json(edition, entries=entries)}
     if edition.changes is not None:
         files["data/changes.json"] = json_bytes(edition.changes.as_json())
     for name in SCHEMAS:
@@ -44,14 +45,19 @@ def standard_facts(s: Standard) -> set[str]:
     return {i for _, text in prose.strings(dataclasses.asdict(s)) for i in prose.fact_ids(text)}
 
 
-def standards_json(edition: Edition) -> bytes:
+def standards_json(edition: Edition, *, entries: dict[str, Any] | None = None) -> bytes:
     """The open-data export: every standard with the YAML field names; references as objects with id and name."""
-    return json_bytes(standards_doc(edition))
+    return json_bytes(standards_doc(edition, entries=entries))
 
 
-def standards_doc(edition: Edition) -> dict[str, Any]:
-    """data/standards.json before it is written as JSON."""
+def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) -> dict[str, Any]:
+    """data/standards.json before it is written as JSON.
+
+    entries, when given (the preview keeps it from one rebuild to the next), holds each standard's entry from the last
+    call, reused while the standard, the vocabularies and the council are the same; it is left holding this call's."""
     corpus, v = edition.corpus, edition.vocab
+    setting = hashlib.sha1(f"{v!r}\0{edition.council!r}".encode("utf-8", "surrogatepass")).hexdigest() if entries is not None else ""
+    made: dict[str, Any] = {}
 
     def named(table: dict[str, Any], ids: tuple[str, ...], *extra: str) -> list[dict[str, Any]]:
         return [{"id": i, "name": table[i].name, **{k: getattr(table[i], k) for k in extra}} for i in ids]
@@ -61,6 +67,10 @@ def standards_doc(edition: Edition) -> dict[str, Any]:
 
     items = []
     for s in corpus.standards:
+        key = f"{setting} {s!r}"
+        if entries is not None and key in entries:
+            items.append(made.setdefault(key, entries[key]))
+            continue
         change = s.what_may_change
         items.append(
             {
@@ -99,6 +109,10 @@ def standards_doc(edition: Edition) -> dict[str, Any]:
             items[-1]["local_notes"] = [
                 {"council": edition.council.name, "local": True, "markdown": n.text, "html": str(n.html)} for n in edition.notes_for(s.id)
             ]
+        made[key] = items[-1]
+    if entries is not None:
+        entries.clear()
+        entries.update(made)
     doc = {
         "edition": {
             "title": edition.title,

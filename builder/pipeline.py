@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .edition import Edition, build_date
 from .model import Corpus
+
+if TYPE_CHECKING:
+    from .web import PageMemo
 
 STAGES = ("load", "overlay", "model", "print", "pdf", "web", "data", "publish")
 """The named stages, in the order they run."""
@@ -135,10 +138,12 @@ def render(
     pdf_cache: Path | None = None,
     today: dt.date | None = None,
     timings: Timings | None = None,
+    memo: PageMemo | None = None,
 ) -> Output:
     """Render the edition once: its PDFs into pdf_dir (none without one), then its pages, then its open data.
 
-    pdf_cache, when given, is the folder of a PdfCache: only the PDFs whose inputs changed are rendered again."""
+    pdf_cache, when given, is the folder of a PdfCache: only the PDFs whose inputs changed are rendered again.
+    memo, when given, holds the last render's pages: only the pages whose data changed are rendered again."""
     from .opendata import data_files
     from .web import Renderer
 
@@ -159,9 +164,9 @@ def render(
             t.counts["pdfs rendered"] = t.counts.get("pdfs rendered", 0) + len(cache.rendered)
             t.counts["pdfs reused"] = t.counts.get("pdfs reused", 0) + len(cache.reused)
     with t.stage("web"):
-        site = Renderer(edition, downloads=sizes, today=today or build_date()).render()
+        site = Renderer(edition, downloads=sizes, today=today or build_date(), memo=memo).render()
     with t.stage("data"):
-        files = {**site.files, **data_files(edition)}
+        files = {**site.files, **data_files(edition, entries=memo.entries if memo else None)}
     return Output(edition, site.pages, files, site.nav, site.warnings, sizes, pdf_dir)
 
 

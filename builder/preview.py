@@ -8,14 +8,23 @@ page, its phase's families page, the finder), so the other pages' HTML is taken 
 A page converts to the same HTML when its Markdown, its address, the Markdown settings and the site's files (which
 its links resolve against) are the same: that is the key, so a reused page is exactly what converting it would give.
 After a build that failed, every page is converted again, so a page MkDocs warned about is warned about again.
+
+The same holds one step before and one step after: builder.web.PageMemo renders again only the generated pages whose
+data changed, and PageHtmlCache reuses a page's finished HTML (the theme around it) while the page and the site
+around it are the same. tests/test_preview.py checks that after a run of edits the preview serves byte for byte
+what a fresh build makes.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import sysconfig
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import jinja2
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
@@ -161,3 +170,197 @@ def _toc_key(toc: TableOfContents) -> str:
 
     walk(toc)
     return "\n".join(out)
+
+
+class PageHtmlCache:
+    """Each page's finished HTML (the theme's template around its content) from the last build, reused while the
+    page and the site around it are the same.
+
+    Filling the theme's template for every page was a third of what was left of a rebuild. The key is what that
+    template reads: the page (its address, title, HTML, contents, front matter), the whole navigation (every title
+    and address, so links, tabs and previous/next are the same), the site's page list, the settings (mkdocs.yml and
+    each plugin's options), the theme's own files in custom_dir, and every other value in the template's context
+    written out. A context value that cannot be written out as plain data means no reuse for that page. (A setting
+    may be an object, such as the tags plugin's sorting functions: its text names the object, which is the same
+    object from build to build, and mkdocs.yml's bytes are in the key too.) Every plugin event still runs: only the
+    filling of the template is skipped.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, str] = {}
+        self._building: dict[str, str] = {}
+        self._site = ""
+        self._nav: str | None = None
+        self._dated = True
+        """Whether a theme template shows the time of the build (then that time is in the key: no page is reused)."""
+        self.reused = 0
+
+    def start(self, config: Any, files: Files) -> None:
+        """A build begins (on_env): note what every page's HTML depends on besides the page and the navigation."""
+        what = [
+            _read(config.config_file_path),
+            repr(sorted((k, repr(v)) for k, v in config.items() if k not in ("plugins", "nav", "theme"))),
+            repr(config.nav),
+            repr(sorted(config.theme.items())) + repr(config.theme.dirs),
+            repr([(name, repr(sorted(getattr(p, "config", {}).items()))) for name, p in config.plugins.items()]),
+            repr(sorted((f.src_uri, f.url) for f in files)),
+        ]
+        for folder in config.theme.dirs:
+            if not _installed(folder):  # an installed theme's files do not change while serving
+                for path in sorted(Path(folder).rglob("*")):
+                    if path.is_file():
+                        what.append(f"{path}\0{_read(str(path))}")
+        self._site = "\0".join(what)
+        self._dated = any(_mentions(folder, "build_date_utc") for folder in config.theme.dirs)
+        self._building, self._nav, self.reused = {}, None, 0
+
+    def wrap(self, env: Any) -> Any:
+        """Make env's templates reuse the last build's HTML for a page whose key is unchanged."""
+        get_template = env.get_template
+
+        def get(name: Any, *args: Any, **kwargs: Any) -> Any:
+            return _Reusing(get_template(name, *args, **kwargs), self)
+
+        env.get_template = get
+        return env
+
+    def render(self, template: Any, context: Any) -> str:
+        page = context.get("page") if self._site else None
+        key = self._key(template, context, page) if page is not None else None
+        if key is None:
+            return str(template.render(context))
+        kept = self._kept.get(key)
+        if kept is not None:
+            self.reused += 1
+        else:
+            kept = str(template.render(context))
+        self._building[key] = kept
+        return kept
+
+    def _key(self, template: Any, context: Any, page: Any) -> str | None:
+        if self._nav is None:  # every page is read before the first is built: the titles are final by now
+            self._nav = _nav_key(context.get("nav"))
+        rest = []
+        for name in sorted(context.keys()):
+            if name in ("page", "nav", "pages", "config") or (name == "build_date_utc" and not self._dated):
+                continue
+            rest.append(f"{name}={context[name]!r}")
+        extra = "\0".join(rest)
+        if " at 0x" in extra:
+            return None
+        what = (
+            str(template.name),
+            page.file.src_uri,
+            page.url,
+            str(page.canonical_url),
+            str(page.edit_url),
+            str(page.title),
+            page.content or "",
+            _toc_key(page.toc),
+            repr(page.meta),
+            self._nav,
+            extra,
+            self._site,
+        )
+        return hashlib.sha1("\0".join(what).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def finish(self) -> None:
+        self._kept, self._building = self._building, {}
+
+    def forget(self) -> None:
+        self._kept, self._building = {}, {}
+
+
+class _Reusing:
+    """A theme template whose render goes through a PageHtmlCache; everything else is the template's own."""
+
+    def __init__(self, template: Any, cache: PageHtmlCache) -> None:
+        self._template, self._cache = template, cache
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        if len(args) == 1 and not kwargs and hasattr(args[0], "get"):
+            return self._cache.render(self._template, args[0])
+        return str(self._template.render(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._template, name)
+
+
+def _nav_key(nav: Any) -> str:
+    """The navigation as text: every section, page and link, with its title, address and place, in order."""
+    out: list[str] = []
+
+    def walk(items: Any, depth: int) -> None:
+        for item in items or ():
+            out.append(f"{depth} {type(item).__name__} {item.title!r} {getattr(item, 'url', '')!r}")
+            walk(getattr(item, "children", None), depth + 1)
+
+    walk(getattr(nav, "items", None), 0)
+    out.append(repr([(p.file.src_uri, p.url, str(p.title)) for p in getattr(nav, "pages", ())]))
+    return "\n".join(out)
+
+
+def _read(path: str | None) -> str:
+    if not path:
+        return ""
+    try:
+        return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+@functools.cache
+def _installed_mentions(folder: str, word: str) -> bool:
+    return _search(folder, word)
+
+
+def _mentions(folder: str, word: str) -> bool:
+    """Whether any file under the theme folder holds the word (an installed theme's folder is searched once)."""
+    return _installed_mentions(folder, word) if _installed(folder) else _search(folder, word)
+
+
+def _search(folder: str, word: str) -> bool:
+    needle = word.encode()
+    for path in Path(folder).rglob("*.html"):
+        try:
+            if needle in path.read_bytes():
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def keep_theme_listing(theme: Any) -> None:
+    """Make the theme's template loader list an installed theme's folder once, not on every build.
+
+    MkDocs lists every file of the theme on every build, to copy its assets (Material's folder holds thousands of
+    icons): a tenth of a rebuild. A folder of installed packages (site-packages) does not change while serving; a theme folder of the
+    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder: the same names,
+    sorted as Jinja sorts them.
+    """
+    get_env = theme.get_env
+
+    def env() -> Any:
+        made = get_env()
+        loader = made.loader
+        if type(loader) is jinja2.FileSystemLoader:
+            folders = list(loader.searchpath)
+            loader.list_templates = lambda: sorted({name for f in folders for name in _listing(f)})  # type: ignore[method-assign]
+        return made
+
+    theme.get_env = env
+
+
+def _listing(folder: str) -> list[str]:
+    return _installed_listing(folder) if _installed(folder) else jinja2.FileSystemLoader(folder).list_templates()
+
+
+@functools.cache
+def _installed_listing(folder: str) -> list[str]:
+    return jinja2.FileSystemLoader(folder).list_templates()
+
+
+def _installed(folder: str) -> bool:
+    """Whether the folder is inside Python's folders of installed packages (site-packages)."""
+    paths = sysconfig.get_paths()
+    return any(Path(folder).resolve().is_relative_to(Path(paths[k]).resolve()) for k in ("purelib", "platlib"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -32,9 +34,18 @@ class Site:
 class Renderer:
     """Renders every page of the site from one corpus."""
 
-    def __init__(self, edition: Edition, *, downloads: Mapping[str, int] | None = None, today: dt.date | None = None) -> None:
-        """downloads: the PDFs of this build and their sizes in bytes (none when the build makes no PDFs)."""
+    def __init__(
+        self,
+        edition: Edition,
+        *,
+        downloads: Mapping[str, int] | None = None,
+        today: dt.date | None = None,
+        memo: PageMemo | None = None,
+    ) -> None:
+        """downloads: the PDFs of this build and their sizes in bytes (none when the build makes no PDFs); memo: the
+        last render's pages, reused where what they show is unchanged (the preview, builder.mkdocs_plugin)."""
         self.edition = edition
+        self.memo = memo
         self.corpus = edition.corpus
         self.vocab = edition.vocab
         self.downloads = dict(downloads or {})
@@ -100,32 +111,39 @@ class Renderer:
     def render(self) -> Site:
         site = Site()
         v, pages = self.vocab, site.pages
-        pages["index.md"] = self.page("home.md.j2")
-        pages["teachers/index.md"] = self.page("teachers.md.j2")
-        pages["teachers/finder.md"] = self.page("finder.md.j2")
-        pages["families/index.md"] = self.page("families.md.j2")
-        pages["families/who-to-talk-to.md"] = self.page("families-talk.md.j2")
-        pages["families/if-support-is-not-happening.md"] = self.page("families-escalate.md.j2")
-        pages["councils/index.md"] = self.page("councils.md.j2", council_fields=_council_fields())
+        memo = self.memo.start(self) if self.memo is not None else _NoMemo(self)
+        everything = memo.scope(self.corpus.standards)  # a page renders again when any standard changes, unless scoped
+
+        def page(path: str, template: str, scope: str = everything, **context: Any) -> None:
+            given = {k: c for k, c in context.items() if k != "standards"}  # the standards are in the scope
+            pages[path] = memo.page(path, f"{template} {scope} {memo.scope(given)}", lambda: self.page(template, **context))
+
+        page("index.md", "home.md.j2")
+        page("teachers/index.md", "teachers.md.j2")
+        page("teachers/finder.md", "finder.md.j2")
+        page("families/index.md", "families.md.j2")
+        page("families/who-to-talk-to.md", "families-talk.md.j2")
+        page("families/if-support-is-not-happening.md", "families-escalate.md.j2")
+        page("councils/index.md", "councils.md.j2", council_fields=_council_fields())
         for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
-            pages[f"{name}.md"] = self.page(f"{name}.md.j2")
-        pages["authors/index.md"] = self.page("authors.md.j2", fields=_schema_fields(), proposal_phrases=prose.PROPOSAL_PHRASES)
+            page(f"{name}.md", f"{name}.md.j2")
+        page("authors/index.md", "authors.md.j2", fields=_schema_fields(), proposal_phrases=prose.PROPOSAL_PHRASES)
         for area in v.areas.values():
-            pages[f"standards/{area.id}/index.md"] = self.page("area.md.j2", area=area)
+            page(f"standards/{area.id}/index.md", "area.md.j2", area=area)
             for phase in v.phases.values():
-                pages[f"standards/{area.id}/{phase.id}.md"] = self.page(
-                    "cell.md.j2", area=area, phase=phase, standards=self.corpus.cell(area.id, phase.id)
-                )
+                cell = self.corpus.cell(area.id, phase.id)
+                # An area-and-phase page shows only its own standards (and the vocabularies, the council and the
+                # edition, which every page's key holds): tests/test_preview.py checks this over random edits.
+                page(f"standards/{area.id}/{phase.id}.md", "cell.md.j2", memo.scope(cell), area=area, phase=phase, standards=cell)
         for phase in v.phases.values():
-            pages[f"families/{phase.id}.md"] = self.page(
-                "families-phase.md.j2", phase=phase, standards=[s for s in self.corpus.standards if s.phase == phase.id]
-            )
+            in_phase = [s for s in self.corpus.standards if s.phase == phase.id]
+            page(f"families/{phase.id}.md", "families-phase.md.j2", memo.scope(in_phase), phase=phase, standards=in_phase)
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
-            pages[path] = acronyms.link_acronyms(pages[path], v)
+            pages[path] = memo.derived(path, "acronyms", pages[path], lambda text: acronyms.link_acronyms(text, v))
         if self.edition.changes is not None:
-            pages["changes.md"] = self.page("changes.md.j2", **changes_page(self.edition))
+            page("changes.md", "changes.md.j2", **changes_page(self.edition))
         if self.edition.council is not None:
-            pages["councils/differences.md"] = self.page("council-differences.md.j2")
+            page("councils/differences.md", "council-differences.md.j2")
             site.files.update(branding.site_files(self.edition.council))
         site.nav = nav(self.edition)
         site.warnings = (
@@ -137,6 +155,7 @@ class Renderer:
             + prose.overdue_facts(v.facts, self.today)
             + prose.overdue_wording(v.wording, self.today)
         )
+        memo.finish()
         return site
 
 
@@ -202,6 +221,97 @@ def edition_url(s: Standard) -> Markup:
 
 def _lower(text: str) -> str:
     return text[:1].lower() + text[1:]
+
+
+class PageMemo:
+    """Each generated page's Markdown from the last render, reused while everything it is made from is the same.
+
+    Kept by the preview (builder.mkdocs_plugin) from one rebuild to the next: saving one standards file changes the
+    pages that show its standards, and rendering every page again was most of a rebuild. A page's key is what the
+    whole site is made from except the standards (the vocabularies, the council, the edition's date and names, the
+    downloads, the day, the templates' text) and the standards the page shows: its own area and phase, its phase, or
+    (for every other page) all of them. Only the last render's pages are kept.
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[str, str]] = {}
+        self._building: dict[str, tuple[str, str]] = {}
+        self._common = ""
+        self.rendered: list[str] = []
+        """The last render's pages made afresh, by path."""
+        self.entries: dict[str, Any] = {}
+        """Each standard's entry in the open data from the last render (builder.opendata.standards_json)."""
+
+    def start(self, renderer: Renderer) -> PageMemo:
+        """A render begins: note what every page is made from besides its standards."""
+        e = renderer.edition
+        what = (
+            repr(e.vocab),
+            repr(e.council),
+            repr(e.changes),  # the "New/Changed in this edition" labels and the changes page (oap build --previous)
+            repr((e.date, e.title, e.publisher, e.version)),
+            repr(sorted(renderer.downloads.items())),
+            repr(renderer.today),
+            _templates_digest(),
+        )
+        self._common = _digest("\0".join(what))
+        self._building = {}
+        self.rendered = []
+        return self
+
+    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+        """The key part for a page that shows this data: standards (their repr holds every field, and the source
+        line), or what the page is given besides them."""
+        return _digest(repr(sorted(data.items()) if isinstance(data, Mapping) else tuple(data)))
+
+    def page(self, path: str, scope: str, render: Callable[[], str]) -> str:
+        key = f"{self._common} {scope}"
+        kept = self._kept.get(path)
+        text = kept[1] if kept is not None and kept[0] == key else None
+        if text is None:
+            text = render()
+            self.rendered.append(path)
+        self._building[path] = (key, text)
+        return text
+
+    def derived(self, path: str, step: str, text: str, make: Callable[[str], str]) -> str:
+        """make(text), the page's text after a further step, reused while the text (and the key) is the same."""
+        return self.page(f"{path} {step}", _digest(text), lambda: make(text))
+
+    def finish(self) -> None:
+        self._kept, self._building = self._building, {}
+
+
+class _NoMemo(PageMemo):
+    """Every page rendered: a build that is not a preview."""
+
+    def __init__(self, renderer: Renderer) -> None:
+        super().__init__()
+
+    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+        return ""
+
+    def page(self, path: str, scope: str, render: Callable[[], str]) -> str:
+        return render()
+
+    def derived(self, path: str, step: str, text: str, make: Callable[[str], str]) -> str:
+        return make(text)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _templates_digest() -> str:
+    """Every template's name and text: the preview watches the templates, and a saved template changes pages."""
+    h = hashlib.sha1()
+    for path in sorted(_TEMPLATES.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(_TEMPLATES)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _council_fields() -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@
 - A broken file keeps the last good pages on show, with every problem named (file, line, field) in a banner on
   every page, as text; fixing the file brings the new content and the banner goes (in Chromium, as an author sees it).
 - A save converts only the pages that show the edited file's standards; every other page is reused, unchanged.
+- After a run of edits (text, titles, names in the navigation, vocabularies, a standard added and removed, a broken
+  file fixed), every page and data file served is byte for byte what a fresh build makes.
 - `mkdocs build` (not serve) of broken input still fails, with the problem, and exit status 1.
 - Gathering again (as every rebuild does) reads a vocabulary again only when it has changed.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -25,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from builder.errors import OapError
+from builder.mkdocs_plugin import MARKER
 
 from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import COUNCIL, fixture_project
@@ -278,3 +283,100 @@ def test_a_broken_council_file_shows_its_problem_on_the_last_good_pages_until_fi
         assert "Brackenford SEND team" in html, "the last good pages are still shown"
         (council / "council.yaml").write_text(good.replace("Brackenford SEND team", "Brackenford SEND service"), encoding="utf-8")
         running.wait_for(lambda html: "Brackenford SEND service" in html and "oap-problems" not in html, "families/primary/")
+
+
+@pytest.mark.parametrize("edition", ["national", "council"])
+def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(tmp_path: Path, edition: str) -> None:
+    """The preview reuses pages' Markdown, HTML, search entries and finished pages from one rebuild to the next: after
+    each of a run of edits (random targets, a fixed seed), every page and data file served is byte for byte what a
+    fresh `mkdocs build` of the same files makes. The edits: a standard's text, its title, a phase's name (the
+    navigation, every page's tabs and links), a provider's name (a vocabulary), a standard added and removed, a
+    broken file and then its fix; for a council's edition (OAP_COUNCIL), also a contact's name in council.yaml."""
+    rng = random.Random(20261129)
+    project = fixture_project(tmp_path / "project")
+    env = dict(SERVE_ENV)
+    council = tmp_path / "council" / "council.yaml"
+    if edition == "council":
+        shutil.copytree(COUNCIL, council.parent)
+        env["OAP_COUNCIL"] = str(council.parent)
+    files = sorted((project / "standards").glob("*/*.yaml"))
+    files = [f for f in files if f.parent.name != "vocabularies"]
+    vocab = project / "standards" / "vocabularies"
+
+    def edit(path: Path, change: Callable[[Any], None], text: str | None = None) -> None:
+        data = yaml.load(text or path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        change(data)
+        path.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    def some_standard(data: Any) -> dict[str, Any]:
+        return dict(rng.choice(data["standards"]))
+
+    def retext(data: Any) -> None:
+        rng.choice(data["standards"])["summary"] += f" Edited {rng.randrange(10**6)}."
+
+    def retitle(data: Any) -> None:
+        rng.choice(data["standards"])["title"] += f" {rng.randrange(10**6)}"
+
+    added: dict[str, Any] = {}
+
+    def add(data: Any) -> None:
+        model = some_standard(data)
+        added.update(model, id=f"{model['id']}-added-{rng.randrange(10**6)}", title="An added standard")
+        data["standards"].insert(rng.randrange(len(data["standards"]) + 1), added)
+
+    def remove(data: Any) -> None:
+        data["standards"] = [s for s in data["standards"] if s["id"] != added["id"]]
+
+    def rename(kind: str, field: str) -> Callable[[Any], None]:
+        return lambda data: rng.choice(data[kind]).update({field: rng.choice(data[kind])[field] + " renamed"})
+
+    target = rng.choice(files)
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("a standard's text", lambda: edit(rng.choice(files), retext)),
+        ("a standard's title", lambda: edit(rng.choice(files), retitle)),
+        ("a phase's name", lambda: edit(vocab / "phases.yaml", rename("phases", "name"))),
+        ("a provider's name", lambda: edit(vocab / "providers.yaml", rename("providers", "name"))),
+        ("a standard added", lambda: edit(target, add)),
+        ("a standard removed", lambda: edit(target, remove)),
+    ]
+    if edition == "council":
+        steps.append(("a council contact's name", lambda: council.write_text(council.read_text(encoding="utf-8").replace(
+            "Brackenford SEND team", "Brackenford SEND service"), encoding="utf-8")))  # fmt: skip
+    fresh_config = project / "fresh.yml"
+    with serving(project, env) as running:
+        fresh_config.write_text(f"INHERIT: mkdocs.yml\nsite_url: {running.url}\n", encoding="utf-8")
+        good = (project / EDITED).read_text(encoding="utf-8")
+        steps += [
+            ("a broken file", lambda: running.save(broken(good)[0])),
+            ("the file fixed", lambda: edit(project / EDITED, retitle, good)),
+        ]
+        for what, step in steps:
+            builds = running.log.read_text(encoding="utf-8").count("pages filled in:")
+            step()
+            deadline = time.monotonic() + PATIENCE
+            while running.log.read_text(encoding="utf-8").count("pages filled in:") == builds:
+                assert time.monotonic() < deadline, f"no rebuild after {what}:\n{running.log.read_text()[-3000:]}"
+                time.sleep(0.1)
+            if what == "a broken file":
+                running.wait_for(lambda html: "oap-problems" in html)
+                continue
+            site = tmp_path / "fresh-site"
+            shutil.rmtree(site, ignore_errors=True)
+            subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(fresh_config), "-d", str(site)],
+                cwd=project,
+                env={**env, "OAP_NO_PDF": "1"},
+                check=True,
+                timeout=600,
+            )
+            compared = 0
+            for path in sorted(site.rglob("*")):
+                rel = path.relative_to(site).as_posix()
+                if path.is_dir() or rel.endswith(".gz") or rel == MARKER or rel.startswith(("assets/", "downloads/")):
+                    continue  # the theme's own files, and the sitemap compressed with the time in it
+                served = urllib.request.urlopen(running.url + rel, timeout=PATIENCE).read()
+                if rel.endswith(".html"):
+                    served = without_live_reload(served.decode("utf-8")).encode("utf-8")
+                assert served == path.read_bytes(), f"after {what}: {rel} is not what a fresh build makes"
+                compared += 1
+            assert compared > 40, compared
