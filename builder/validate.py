@@ -476,7 +476,12 @@ def _not_in_force(ref: str, status: str) -> str:
     return f"'{ref}' is a {status} legal basis, no longer the law, and cannot be a standard's legal basis"
 
 
-_QUANTITY_LIMITS = {"sessions_per_week": 25, "minutes_per_session": 390, "weeks_per_year": 52, "group_size": 12}
+_QUANTITY_LIMITS = {
+    "sessions_per_week": (25, "five sessions a day"),
+    "minutes_per_session": (390, "a whole school day"),
+    "weeks_per_year": (52, "a whole year"),
+    "group_size": (12, "beyond that it is not a small group"),
+}
 """The most each quantity of a provision record may be: five sessions a day, a school day, a year, a small group."""
 
 
@@ -494,14 +499,14 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
             bad(("provision", j, "provider"), f"unknown provider '{role}' {_known('providers', vocab.providers)}")
         elif role not in data["who_provides"]:
             bad(("provision", j, "provider"), f"'{role}' delivers this provision, so who_provides must name it too")
-        for name, most in _QUANTITY_LIMITS.items():
+        for name, (most, why) in _QUANTITY_LIMITS.items():
             value = rec.get(name)
             pair = value if isinstance(value, list) else [value] if value is not None else []
             if len(pair) == 2 and pair[0] > pair[1]:
                 bad(("provision", j, name), f"the range [{pair[0]}, {pair[1]}] runs the wrong way (write [low, high])")
             for found in pair:
                 if found > most:
-                    bad(("provision", j, name), f"{found} is more than {most}, the most a {name.replace('_', ' ')} can be")
+                    bad(("provision", j, name), f"{found} is more than {most}, the most it can be ({why})")
         if "group_size" in rec and rec["group"] != "small-group":
             bad(("provision", j, "group_size"), f"only a small group has a group size ({rec['group']} provision has none: leave it out)")
         elif rec["group"] == "small-group" and min(rec["group_size"] if isinstance(rec["group_size"], list) else [rec["group_size"]]) < 2:

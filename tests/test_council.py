@@ -509,7 +509,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "an unknown key": (
         edited(("slug: testshire", "slug: testshire\ncolour: red")),
         [
-            f"{C}:3:1: colour: unknown key 'colour' (allowed: branding, contacts, fictional, funding_bands, guide_name, local_standards, name, notes, services, slug, website)"
+            f"{C}:3:1: colour: unknown key 'colour' (allowed: branding, contacts, fictional, funding_bands, guide_name, local_rates, local_standards, name, notes, services, slug, website)"
         ],
     ),
     "a YAML syntax error": (
