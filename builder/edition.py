@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .council import Council, Note, Service
 from .cost import Cost, rate_for, standard_cost
+from .council import Council, Note, Service
 from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
 COUNCIL_ENV = "OAP_COUNCIL"

@@ -310,7 +310,9 @@ def _local_rates(doc: Document, vocab: model.Vocabularies, problems: list[Proble
             problems.append(doc.problem(("local_rates", i, "rate"), f"unknown rate '{ref}' (known rates: {known})"))
             continue
         if ref in seen:
-            problems.append(doc.problem(("local_rates", i, "rate"), f"rate '{ref}' is already set at local_rates[{seen[ref]}] (each rate once)"))
+            problems.append(
+                doc.problem(("local_rates", i, "rate"), f"rate '{ref}' is already set at local_rates[{seen[ref]}] (each rate once)")
+            )
             continue
         seen[ref] = i
         out.append(

@@ -343,11 +343,11 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
         priced: dict[str, str] = {}
         for i, rate in enumerate(vocab.rates.values()):
             for j, role in enumerate(rate.providers):
-                at = ("rates", i, "providers", j)
+                where: Path_ = ("rates", i, "providers", j)
                 if role not in vocab.providers:
-                    problems.append(r_doc.problem(at, f"unknown provider '{role}' {_known('providers', vocab.providers)}"))
+                    problems.append(r_doc.problem(where, f"unknown provider '{role}' {_known('providers', vocab.providers)}"))
                 elif role in priced:
-                    problems.append(r_doc.problem(at, f"'{role}' is already priced by rate '{priced[role]}' (a role has one rate)"))
+                    problems.append(r_doc.problem(where, f"'{role}' is already priced by rate '{priced[role]}' (a role has one rate)"))
                 priced.setdefault(role, rate.id)
     lt_doc = docs.get("law_today")
     if lt_doc:
@@ -520,8 +520,9 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
             )
     standard = model.build(model.Standard, data)
     total = cost.standard_cost(standard, vocab.rates)
-    if total is not None and (why := cost.payer_problem(standard, total, vocab.facts)):
-        bad("provision", why)
+    reason = cost.payer_problem(standard, total, vocab.facts) if total is not None else None
+    if reason:
+        bad("provision", reason)
 
 
 def check_standard(

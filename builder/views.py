@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .cost import Cost, record_cost, whole_pounds
 from .markup import Target, environment
 from .markup import lower_first as _lower_first
-from .cost import Cost, record_cost, whole_pounds
 from .model import FundingStream, LegalBasis, Rate, Standard, Vocabularies
 
 if TYPE_CHECKING:

@@ -15,10 +15,11 @@ from builder import cost, overlay
 from builder.edition import Edition
 from builder.model import Provision, Rate
 from builder.opendata import standards_json
+from builder.pipeline import gather
 from builder.project import load_corpus
 from builder.web import Renderer
 
-from .conftest import FIXTURE_STANDARD, make_project, run_oap
+from .conftest import FIXTURE_STANDARD, ROOT, make_project, run_oap
 
 RATE = Rate(
     id="teaching-assistant-hour",
@@ -108,10 +109,14 @@ def _yaml(rec: Provision) -> str:
     return "\n".join(lines)
 
 
-def make_project_with_provision(tmp: Path, records: list[str], *, tier: str = "targeted", who_pays: str = "school-core-budget", extra: str = "") -> Path:
+def make_project_with_provision(
+    tmp: Path, records: list[str], *, tier: str = "targeted", who_pays: str = "school-core-budget", extra: str = ""
+) -> Path:
     """The fixture standard with a teaching assistant and the given provision records (the list starts on line 16)."""
     text = FIXTURE_STANDARD.replace("who_provides: [class-teacher]", "who_provides: [class-teacher, teaching-assistant]")
-    text = text.replace("tier: targeted", f"tier: {tier}").replace("who_pays: [school-core-budget]", f"who_pays: [{who_pays}]{extra}\n    provision:\n" + "\n".join(records))
+    text = text.replace("tier: targeted", f"tier: {tier}").replace(
+        "who_pays: [school-core-budget]", f"who_pays: [{who_pays}]{extra}\n    provision:\n" + "\n".join(records)
+    )
     return make_project(tmp, {"standards/cognition-and-learning/primary.yaml": text})
 
 
@@ -207,9 +212,6 @@ def test_a_local_rate_must_name_a_national_rate(tmp_path: Path, monkeypatch: pyt
 
 # -- shown on the pages and in open data --------------------------------------------------------------------------------
 def test_the_national_edition_shows_provision_and_its_cost() -> None:
-    from builder.pipeline import gather
-    from .conftest import ROOT
-
     edition = gather(ROOT)
     quantified = [s for s in edition.corpus.standards if s.provision]
     assert quantified, "no national standard is quantified"
