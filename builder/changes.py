@@ -50,6 +50,8 @@ FIELDS: dict[str, str] = {
     "who_pays": "who pays",
     "funding_note": "about the funding",
     "access_route": "how to get it",
+    "provision": "typical provision",
+    "typical_annual_cost_per_pupil": "typical annual cost per pupil",
     "what_may_change": "what may change",
     "legal_basis": "legal basis",
     "evidence": "evidence",

@@ -108,6 +108,8 @@ class Council:
     notes: tuple[Note, ...] = ()
     funding_bands: tuple[FundingBand, ...] = ()
     local_standards: tuple[model.Standard, ...] = ()
+    local_rates: tuple[model.Rate, ...] = ()
+    """The council's staff time rates, each replacing the national rate with its id in this edition's costs."""
     fictional: bool = False
     website: str = ""
     guide_name: str = ""

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
+from .cost import Cost, rate_for, standard_cost
 from .council import Council, Note, Service
-from .model import Corpus, Vocabularies
+from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
 if TYPE_CHECKING:
     from .changes import Changes
@@ -61,6 +62,22 @@ class Edition:
     def name(self) -> str:
         """Who publishes this edition, for titles: the council's name, or the national title."""
         return self.council.name if self.council else self.title
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        """The staff time rates this edition prices provision with: the national rates, each replaced by the
+        council's local rate with the same id where it sets one."""
+        rates = dict(self.vocab.rates)
+        if self.council is not None:
+            rates.update((r.id, r) for r in self.council.local_rates)
+        return rates
+
+    def cost(self, standard: Standard) -> Cost | None:
+        """The typical annual cost per pupil of a standard's provision at this edition's rates (builder/cost.py)."""
+        return standard_cost(standard, self.rates)
+
+    def rate_for(self, record: Provision) -> Rate | None:
+        return rate_for(record, self.rates)
 
     def notes_for(self, standard_id: str) -> list[Note]:
         """The council's notes under a national standard; none in the national baseline."""

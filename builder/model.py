@@ -191,6 +191,27 @@ class WhatMayChange:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A staff time rate (vocabularies/rates.yaml): what an hour of one kind of staff time typically costs, with its
+    source and the year it applies to. A council's overlay may set its own amount for the same id (local_rates)."""
+
+    id: str
+    name: str
+    providers: tuple[str, ...]
+    """The provider roles this rate prices (ids from providers.yaml)."""
+    amount: float
+    """Pounds an hour, as published."""
+    covers: str
+    """What the published figure includes (pay only, or pay and on-costs; direct time only, or with travel and write-up)."""
+    applies: str
+    source: str
+    review_by: dt.date
+    url: str = ""
+    local: bool = False
+    """True when a council's overlay set this amount."""
+
+
+@dataclass(frozen=True)
 class Vocabularies:
     """Every controlled vocabulary, each an id-to-entry mapping in authored order."""
 
@@ -209,11 +230,34 @@ class Vocabularies:
     """By phase id."""
     wording: dict[str, Wording] = field(default_factory=dict)
     """Shared prose by id; empty when the project has no wording.yaml (the pages then leave that prose out)."""
+    rates: dict[str, Rate] = field(default_factory=dict)
+    """Staff time rates by id; empty when the project has no rates.yaml (no standard's cost is then worked out)."""
 
     def proposal(self, ident: str) -> LegalBasis | FundingStream | None:
         """The proposed legal basis or funding stream with this id, if there is one."""
         entry = self.legal_bases.get(ident) or self.funding_streams.get(ident)
         return entry if entry is not None and entry.status == "proposed" else None
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One piece of quantified provision in a standard: who delivers it, to how many pupils at once, how often and for
+    how long. Each quantity is a (low, high) pair; a single typical value has low == high."""
+
+    provider: str
+    group: str
+    """one-to-one, small-group or whole-class."""
+    sessions_per_week: tuple[float, float]
+    minutes_per_session: tuple[float, float]
+    weeks_per_year: tuple[float, float]
+    basis: str
+    """How the typical quantities were chosen."""
+    group_size: tuple[float, float] = (1, 1)
+    """Pupils sharing each session: 1 for one-to-one; the small group's size; unused for a whole class."""
+    rate: str = ""
+    """The rate id that prices it; empty to use the rate for the provider."""
+    training: str = ""
+    """Staff training the provision needs, if any (not costed per pupil)."""
 
 
 @dataclass(frozen=True)
@@ -239,6 +283,8 @@ class Standard:
     evidence: tuple[str, ...] = ()
     search_words: tuple[str, ...] = ()
     what_may_change: WhatMayChange | None = None
+    provision: tuple[Provision, ...] = ()
+    """Quantified provision, where a typical amount is meaningful (targeted tiers and above)."""
     source: str = field(default="", compare=False)
     """File and line the standard was read from, e.g. standards/x/primary.yaml:12."""
     local: bool = False
@@ -266,8 +312,10 @@ class Corpus:
         return {s.id: s for s in self.standards}
 
 
-_NESTED: dict[str, type] = {"amounts": Amount, "points": LawPoint}
+_NESTED: dict[str, type] = {"amounts": Amount, "points": LawPoint, "provision": Provision}
 """List fields whose items are mappings, and the dataclass each item becomes."""
+_QUANTITIES = frozenset({"sessions_per_week", "minutes_per_session", "weeks_per_year", "group_size"})
+"""Provision quantities: a number, or a [low, high] range; both become a (low, high) pair."""
 
 
 def build(cls: type[T], data: dict[str, Any], **extra: Any) -> T:
@@ -278,10 +326,12 @@ def build(cls: type[T], data: dict[str, Any], **extra: Any) -> T:
             values[f.name] = extra[f.name]
         elif f.name in data:
             value = data[f.name]
-            if isinstance(value, list):
+            if isinstance(value, list) and f.name not in _QUANTITIES:
                 value = tuple(build(_NESTED[f.name], v) if f.name in _NESTED else v for v in value)
             elif f.name == "what_may_change":
                 value = build(WhatMayChange, value)
+            elif f.name in _QUANTITIES:
+                value = (value, value) if isinstance(value, (int, float)) else tuple(value)
             elif f.name in ("last_reviewed", "review_due", "review_by"):
                 value = dt.date.fromisoformat(value)
             values[f.name] = value

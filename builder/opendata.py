@@ -10,10 +10,10 @@ import re
 import uuid
 from typing import Any
 
-from . import prose
+from . import cost, prose
 from .council import Council
 from .edition import Edition
-from .model import Standard, Vocabularies
+from .model import Provision, Standard, Vocabularies
 from .validate import schema
 
 ORUK_SCHEMA = "oruk-services.schema.json"
@@ -89,6 +89,8 @@ def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) ->
                 "who_pays": named(v.funding_streams, s.who_pays, "budget_holder"),
                 "funding_note": text(s.funding_note) or None,
                 "access_route": text(s.access_route) or None,
+                "provision": [_provision(edition, r) for r in s.provision],
+                "typical_annual_cost_per_pupil": _cost(edition, s),
                 "what_may_change": {
                     "text": text(change.text),
                     "proposals": [{"id": i, "name": p.name, "status": p.status} for i in change.proposals if (p := v.proposal(i))],
@@ -125,6 +127,23 @@ def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) ->
         "format_version": 1,  # builder.changes.FORMAT_VERSION: raised only when a field changes meaning or shape
         "count": len(items),
         "standards": items,
+        "rates": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "providers": list(r.providers),
+                "amount": r.amount,
+                "currency": "GBP",
+                "per": "hour",
+                "covers": r.covers,
+                "applies": r.applies,
+                "source": r.source,
+                "url": r.url or None,
+                "review_by": r.review_by.isoformat(),
+                "local": r.local,
+            }
+            for r in edition.rates.values()
+        ],
         "facts": [
             {
                 "id": f.id,
@@ -142,6 +161,32 @@ def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) ->
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _provision(edition: Edition, record: Provision) -> dict[str, Any]:
+    """One provision record with its quantities as [low, high] pairs, the rate that prices it and its cost."""
+    rate = edition.rate_for(record)
+    exact = cost.record_cost(record, rate.amount) if rate else None
+    return {
+        "provider": {"id": record.provider, "name": edition.vocab.providers[record.provider].name},
+        "group": record.group,
+        "group_size": list(record.group_size) if record.group == "small-group" else None,
+        "sessions_per_week": list(record.sessions_per_week),
+        "minutes_per_session": list(record.minutes_per_session),
+        "weeks_per_year": list(record.weeks_per_year),
+        "training": record.training or None,
+        "basis": record.basis,
+        "rate": rate.id if rate and record.group in cost.PER_PUPIL_GROUPS else None,
+        "annual_cost_per_pupil": [cost.whole_pounds(exact[0]), cost.whole_pounds(exact[1])] if exact else None,
+    }
+
+
+def _cost(edition: Edition, s: Standard) -> dict[str, Any] | None:
+    """The standard's typical annual cost per pupil, in whole pounds, or None where it is not worked out."""
+    total = edition.cost(s)
+    if total is None:
+        return None
+    return {"low": total.low, "high": total.high, "currency": "GBP", "rounding": "nearest whole pound, halves up, once, on the total"}
 
 
 def _uuid(*parts: str) -> str:

@@ -116,6 +116,7 @@ def _build(doc: Document, folder: Path, corpus: model.Corpus, problems: list[Pro
     notes = _notes(doc, national, {s.id for s in local}, problems)
     services = _services(doc, vocab, problems) + _imported_services(doc, folder, vocab, problems)
     bands = _funding_bands(doc, vocab, problems)
+    rates = _local_rates(doc, vocab, problems)
     return Council(
         name=data["name"],
         slug=slug,
@@ -126,6 +127,7 @@ def _build(doc: Document, folder: Path, corpus: model.Corpus, problems: list[Pro
         notes=notes,
         funding_bands=bands,
         local_standards=tuple(local),
+        local_rates=rates,
         fictional=data.get("fictional", False),
         website=data.get("website", ""),
         guide_name=data.get("guide_name", ""),
@@ -356,6 +358,37 @@ def _funding_bands(doc: Document, vocab: model.Vocabularies, problems: list[Prob
                 )
             )
         out.append(model.build(FundingBand, data))
+    return tuple(out)
+
+
+def _local_rates(doc: Document, vocab: model.Vocabularies, problems: list[Problem]) -> tuple[model.Rate, ...]:
+    """Each local rate replaces a national rate, once: same roles, the council's amount, year and source."""
+    out: list[model.Rate] = []
+    seen: dict[str, int] = {}
+    for i, data in enumerate(doc.data.get("local_rates", [])):
+        ref = data["rate"]
+        national = vocab.rates.get(ref)
+        if national is None:
+            known = ", ".join(vocab.rates) or "none"
+            problems.append(doc.problem(("local_rates", i, "rate"), f"unknown rate '{ref}' (known rates: {known})"))
+            continue
+        if ref in seen:
+            problems.append(
+                doc.problem(("local_rates", i, "rate"), f"rate '{ref}' is already set at local_rates[{seen[ref]}] (each rate once)")
+            )
+            continue
+        seen[ref] = i
+        out.append(
+            dataclasses.replace(
+                national,
+                amount=data["amount"],
+                covers=data.get("covers", national.covers),
+                applies=data["applies"],
+                source=data["source"],
+                url=data.get("url", ""),
+                local=True,
+            )
+        )
     return tuple(out)
 
 

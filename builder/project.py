@@ -28,9 +28,10 @@ VOCABULARIES: dict[str, type] = {
     "facts": model.Fact,
     "law_today": model.LawToday,
     "wording": model.Wording,
+    "rates": model.Rate,
 }
 """Each vocabulary's top-level key and the dataclass its entries become."""
-OPTIONAL = {"facts", "law_today", "wording"}
+OPTIONAL = {"facts", "law_today", "wording", "rates"}
 """Vocabularies a project may leave out (a project with no facts cites none)."""
 KEYS = {"law_today": "phase"}
 """The field that identifies an entry, where it is not `id`: the law today has one entry per phase."""

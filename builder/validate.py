@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -49,6 +49,8 @@ _REQUIRED_HINTS = {
     "need_types": "every standard outside whole-setting must list its need types",
     "settings": "early years standards must say which settings they mean (nursery, school-nursery, childminder, reception)",
     "access_route": "targeted-plus and specialist standards go beyond ordinarily available provision and must say how to get there",
+    "group_size": "a small group says how many pupils share each session, e.g. group_size: 4",
+    "basis": "say how the typical quantities were chosen, so a reader can judge them",
 }
 WORDING: dict[str, tuple[str, ...]] = {
     # families: about the support, the law today, what may change
@@ -83,6 +85,7 @@ WORDING: dict[str, tuple[str, ...]] = {
     "use-review": ("title", "paragraphs"),
     "ordinarily-available": ("paragraphs",),
     "beyond-ordinarily-available": ("paragraphs",),
+    "provision-typical": ("paragraphs",),
     "tiers-intro": ("paragraphs",),
     # reference: who pays, who provides, the law, the glossary, about the project
     "who-pays-intro": ("paragraphs",),
@@ -300,6 +303,8 @@ def _translate(doc: Document, error: jsonschema.ValidationError) -> Iterable[Pro
         yield doc.problem(path, f"has {len(value)} items (at most {spec})")
     elif kind in ("minimum", "maximum"):
         yield doc.problem(path, f"{value} is out of range ({kind} {spec})")
+    elif kind == "exclusiveMinimum":
+        yield doc.problem(path, f"{value} is out of range (must be more than {spec})")
     else:  # pragma: no cover - every keyword our schemas use is handled above
         yield doc.problem(path, error.message)
 
@@ -333,6 +338,17 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
             for j, ref in enumerate(stream.facts):
                 if ref not in vocab.facts:
                     problems.append(fs_doc.problem(("funding_streams", i, "facts", j), f"unknown fact '{ref}' {_known_facts(vocab.facts)}"))
+    r_doc = docs.get("rates")
+    if r_doc:
+        priced: dict[str, str] = {}
+        for i, rate in enumerate(vocab.rates.values()):
+            for j, role in enumerate(rate.providers):
+                where: Path_ = ("rates", i, "providers", j)
+                if role not in vocab.providers:
+                    problems.append(r_doc.problem(where, f"unknown provider '{role}' {_known('providers', vocab.providers)}"))
+                elif role in priced:
+                    problems.append(r_doc.problem(where, f"'{role}' is already priced by rate '{priced[role]}' (a role has one rate)"))
+                priced.setdefault(role, rate.id)
     lt_doc = docs.get("law_today")
     if lt_doc:
         for i, entry in enumerate(lt_doc.data["law_today"]):
@@ -460,6 +476,55 @@ def _not_in_force(ref: str, status: str) -> str:
     return f"'{ref}' is a {status} legal basis, no longer the law, and cannot be a standard's legal basis"
 
 
+_QUANTITY_LIMITS = {
+    "sessions_per_week": (25, "five sessions a day"),
+    "minutes_per_session": (390, "a whole school day"),
+    "weeks_per_year": (52, "a whole year"),
+    "group_size": (12, "beyond that it is not a small group"),
+}
+"""The most each quantity of a provision record may be: five sessions a day, a school day, a year, a small group."""
+
+
+def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad: Callable[[Any, str], None]) -> None:
+    """A standard's quantified provision: known providers and rates, sound quantities, and a typical cost per pupil
+    that its payers can meet (builder/cost.py works it out)."""
+    from . import cost, model  # cost imports the model only; kept here so the schema-only paths stay light
+
+    records = data.get("provision", [])
+    if not records:
+        return
+    for j, rec in enumerate(records):
+        role = rec["provider"]
+        if role not in vocab.providers:
+            bad(("provision", j, "provider"), f"unknown provider '{role}' {_known('providers', vocab.providers)}")
+        elif role not in data["who_provides"]:
+            bad(("provision", j, "provider"), f"'{role}' delivers this provision, so who_provides must name it too")
+        for name, (most, why) in _QUANTITY_LIMITS.items():
+            value = rec.get(name)
+            pair = value if isinstance(value, list) else [value] if value is not None else []
+            if len(pair) == 2 and pair[0] > pair[1]:
+                bad(("provision", j, name), f"the range [{pair[0]}, {pair[1]}] runs the wrong way (write [low, high])")
+            for found in pair:
+                if found > most:
+                    bad(("provision", j, name), f"{found} is more than {most}, the most it can be ({why})")
+        if "group_size" in rec and rec["group"] != "small-group":
+            bad(("provision", j, "group_size"), f"only a small group has a group size ({rec['group']} provision has none: leave it out)")
+        elif rec["group"] == "small-group" and min(rec["group_size"] if isinstance(rec["group_size"], list) else [rec["group_size"]]) < 2:
+            bad(("provision", j, "group_size"), "a small group has at least 2 pupils (for one pupil, write group: one-to-one)")
+        if rec.get("rate") and rec["rate"] not in vocab.rates:
+            bad(("provision", j, "rate"), f"unknown rate '{rec['rate']}' {_known('rates', vocab.rates)}")
+        if tier == "universal" and rec["group"] in cost.PER_PUPIL_GROUPS:
+            bad(
+                ("provision", j, "group"),
+                f"universal provision carries no per-pupil cost or top-up: {rec['group']} support belongs in a targeted or higher standard",
+            )
+    standard = model.build(model.Standard, data)
+    total = cost.standard_cost(standard, vocab.rates)
+    reason = cost.payer_problem(standard, total, vocab.facts) if total is not None else None
+    if reason:
+        bad("provision", reason)
+
+
 def check_standard(
     vocab: Vocabularies,
     doc: Document,
@@ -559,6 +624,7 @@ def check_standard(
                     ("what_may_change", "proposals", j),
                     f"'{ref}' is {article} {entry.status} {noun}, not a proposal {_known('proposals', proposals)}",
                 )
+    provision_problems(vocab, data, tier, bad)
     out.extend(prose_problems(doc, at, {k: v for k, v in data.items() if k != "what_may_change"}, vocab.facts))
     if change is not None:
         out.extend(prose_problems(doc, (*at, "what_may_change"), change, vocab.facts, phrases=False))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from .cost import Cost, record_cost, whole_pounds
 from .markup import Target, environment
 from .markup import lower_first as _lower_first
-from .model import FundingStream, LegalBasis, Standard, Vocabularies
+from .model import FundingStream, LegalBasis, Rate, Standard, Vocabularies
 
 if TYPE_CHECKING:
     from .edition import Edition
@@ -83,6 +85,89 @@ class Views:
         }
 
 
+@dataclass(frozen=True)
+class ProvisionRow:
+    """One quantified provision record in words, as the standard pages, families' pages and guides show it."""
+
+    who: str
+    group: str
+    often: str
+    length: str
+    weeks: str
+    cost: str
+    """The record's typical annual cost per pupil, 'no per-pupil cost' for a whole class, or why it is not worked out."""
+    basis: str
+    training: str
+    rate: Rate | None
+
+
+NO_COST = "not worked out: a rate with a source is missing for some of this provision"
+"""Said where a standard's typical cost cannot be worked out, on the web and in print alike."""
+
+
+def quantity(pair: tuple[float, float]) -> str:
+    """'5', '0.5' or '3 to 5'."""
+    low, high = (f"{x:g}" for x in pair)
+    return low if low == high else f"{low} to {high}"
+
+
+def _plural(pair: tuple[float, float], one: str, many: str) -> str:
+    return f"{quantity(pair)} {one if pair == (1, 1) else many}"
+
+
+def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
+    """Every provision record of a standard, in words, priced at the edition's rates."""
+    rows = []
+    for rec in standard.provision:
+        rate = edition.rate_for(rec)
+        if rec.group == "whole-class":
+            group, cost_text = "Whole class", "No per-pupil cost"
+        else:
+            group = "One-to-one" if rec.group == "one-to-one" else f"Small group of {quantity(rec.group_size)}"
+            exact = record_cost(rec, rate.amount) if rate else None
+            if exact is None:
+                cost_text = "Not worked out (no sourced rate)"
+            else:
+                cost_text = Cost(whole_pounds(exact[0]), whole_pounds(exact[1])).text()
+        rows.append(
+            ProvisionRow(
+                who=edition.vocab.providers[rec.provider].name,
+                group=group,
+                often=_plural(rec.sessions_per_week, "session a week", "sessions a week"),
+                length=_plural(rec.minutes_per_session, "minute", "minutes"),
+                weeks=_plural(rec.weeks_per_year, "week a year", "weeks a year"),
+                cost=cost_text,
+                basis=rec.basis,
+                training=rec.training,
+                rate=rate,
+            )
+        )
+    return rows
+
+
+def provision_summary(edition: Edition, standard: Standard) -> str:
+    """The provision in one plain sentence for families, e.g. 'Teaching assistant, one-to-one, 5 sessions a week of
+    20 minutes, 38 weeks a year.'"""
+    parts = [f"{r.who}, {r.group[0].lower() + r.group[1:]}, {r.often} of {r.length}, {r.weeks}" for r in provision_rows(edition, standard)]
+    return "; ".join(parts) + "." if parts else ""
+
+
+def provision_rates(edition: Edition, standard: Standard) -> list[Rate]:
+    """The rates that price a standard's provision, each once, in the order first used."""
+    found: dict[str, Rate] = {}
+    for rec in standard.provision:
+        if rec.group != "whole-class" and (rate := edition.rate_for(rec)) is not None:
+            found.setdefault(rate.id, rate)
+    return list(found.values())
+
+
+def rate_text(rate: Rate, *, named: bool = False, year: bool = True) -> str:
+    """'£13.98 an hour (year)', with pence only when the rate has them; named, 'teaching assistant time at ...'."""
+    amount = f"£{rate.amount:,.2f}" if rate.amount != int(rate.amount) else f"£{int(rate.amount):,}"
+    text = f"{amount} an hour ({rate.applies})" if year else f"{amount} an hour"
+    return f"{_lower_first(rate.name.split(',')[0])} time at {text}" if named else text
+
+
 def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
     """builder.markup.environment for one edition: the data every template of that target may read, and the views.
 
@@ -98,5 +183,11 @@ def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
         cite=lambda ident: env.finalize(f"{{fact:{ident}}}"),  # type: ignore[misc]
         # Since the previous edition (builder.changes): 'new', 'changed' or None, for a standard's label.
         change_mark=lambda ident: edition.changes.mark(ident) if edition.changes else None,
+        provision_rows=lambda s: provision_rows(edition, s),
+        provision_summary=lambda s: provision_summary(edition, s),
+        provision_rates=lambda s: provision_rates(edition, s),
+        provision_cost=edition.cost,
+        rate_text=rate_text,
+        no_cost=NO_COST,
     )
     return env

@@ -233,6 +233,7 @@ def test_differences_page(council_site: Path, example: dict[str, Any]) -> None:
         assert item["name"] in text
     for std in example["local_standards"]:
         assert std["title"] in text
+    assert "Teaching assistant, an hour: £15.20 an hour (2026-27), instead of £13.98 an hour" in text  # local_rates
     assert "contrast ratio of 7.8:1" in text
     assert f"colour, {example['branding']['primary_colour']}, which" in text  # shown as written: no stray escape such as \\#
     assert "\\" not in text and str(council_site.parent) not in raw  # no backslash, no build path on the page
@@ -509,7 +510,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "an unknown key": (
         edited(("slug: testshire", "slug: testshire\ncolour: red")),
         [
-            f"{C}:3:1: colour: unknown key 'colour' (allowed: branding, contacts, fictional, funding_bands, guide_name, imported_services, local_standards, name, notes, services, slug, website)"
+            f"{C}:3:1: colour: unknown key 'colour' (allowed: branding, contacts, fictional, funding_bands, guide_name, imported_services, local_rates, local_standards, name, notes, services, slug, website)"
         ],
     ),
     "a YAML syntax error": (

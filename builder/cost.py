@@ -1,0 +1,117 @@
+"""The typical annual cost per pupil of a standard's quantified provision: one function, worked in exact decimals.
+
+For one provision record priced at an hourly rate:
+
+    cost per pupil = rate x (minutes per session / 60) x sessions a week x weeks a year / pupils sharing the session
+
+Each quantity may be a range, so the cost is a range: the low end uses every low quantity and the largest group,
+the high end every high quantity and the smallest group. Whole-class provision is part of ordinary teaching and
+has no per-pupil cost. A standard's cost is the sum of its records' costs, worked exactly and rounded once, at the
+end, to the nearest whole pound (halves round up). When a record has no rate with a source, the standard's cost is
+not worked out at all: a partial sum would understate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from .model import Fact, Provision, Rate, Standard
+
+PER_PUPIL_GROUPS = ("one-to-one", "small-group")
+"""The groups whose provision is costed per pupil; whole-class provision is part of ordinary teaching."""
+THRESHOLD_FACT = "sen-support-threshold"
+"""The fact holding the cost a mainstream school meets from its own budget before top-up funding."""
+TOP_UP_STREAM = "high-needs-top-up"
+EHC_PLAN_WORDS = ("education, health and care plan", "ehc plan", "ehcp")
+"""Words in an access route that name the EHC plan route."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A typical annual cost per pupil, in whole pounds: low and high (equal when there is no range)."""
+
+    low: int
+    high: int
+
+    def text(self) -> str:
+        """'£1,234', or '£1,234 to £2,345' for a range."""
+        return pounds(self.low) if self.low == self.high else f"{pounds(self.low)} to {pounds(self.high)}"
+
+
+def pounds(amount: int | Decimal) -> str:
+    return f"£{amount:,}"
+
+
+def whole_pounds(amount: Decimal) -> int:
+    """Round to the nearest whole pound, halves up: the project's one rounding rule for costs."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def record_cost(record: Provision, hourly: float | Decimal) -> tuple[Decimal, Decimal] | None:
+    """The exact (unrounded) annual cost per pupil of one record at an hourly rate; None for whole-class provision."""
+    if record.group not in PER_PUPIL_GROUPS:
+        return None
+    rate = Decimal(str(hourly))
+    (s_lo, s_hi), (m_lo, m_hi), (w_lo, w_hi) = record.sessions_per_week, record.minutes_per_session, record.weeks_per_year
+    g_lo, g_hi = record.group_size if record.group == "small-group" else (1, 1)
+
+    def one(sessions: float, minutes: float, weeks: float, group: float) -> Decimal:
+        return rate * Decimal(str(minutes)) / 60 * Decimal(str(sessions)) * Decimal(str(weeks)) / Decimal(str(group))
+
+    return one(s_lo, m_lo, w_lo, g_hi), one(s_hi, m_hi, w_hi, g_lo)
+
+
+def rate_for(record: Provision, rates: Mapping[str, Rate]) -> Rate | None:
+    """The rate that prices a record: the one it names, else the one rate for its provider, else None."""
+    if record.rate:
+        return rates.get(record.rate)
+    found = [r for r in rates.values() if record.provider in r.providers]
+    return found[0] if len(found) == 1 else None
+
+
+def standard_cost(standard: Standard, rates: Mapping[str, Rate]) -> Cost | None:
+    """The typical annual cost per pupil of a standard's provision, rounded once; None when it cannot be worked out
+    (no per-pupil provision, or a record with no sourced rate)."""
+    low = high = Decimal(0)
+    costed = False
+    for record in standard.provision:
+        if record.group not in PER_PUPIL_GROUPS:
+            continue
+        rate = rate_for(record, rates)
+        if rate is None:
+            return None
+        lo, hi = record_cost(record, rate.amount) or (Decimal(0), Decimal(0))
+        low, high, costed = low + lo, high + hi, True
+    return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
+
+
+def threshold(facts: Mapping[str, Fact]) -> int | None:
+    """The threshold in whole pounds, read from its fact ('£6,000' gives 6000); None when the project has no such fact."""
+    fact = facts.get(THRESHOLD_FACT)
+    if fact is None:
+        return None
+    digits = fact.value.replace("£", "").replace(",", "").strip()
+    return int(Decimal(digits)) if digits.replace(".", "", 1).isdigit() else None
+
+
+def names_ehc_plan_route(access_route: str) -> bool:
+    text = " ".join(access_route.lower().split())
+    return any(words in text for words in EHC_PLAN_WORDS)
+
+
+def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> str | None:
+    """Why the payers named cannot cover this cost, or None: a typical cost per pupil above the threshold needs
+    element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route."""
+    limit = threshold(facts)
+    if limit is None or cost.high <= limit:
+        return None
+    if TOP_UP_STREAM in standard.who_pays or names_ehc_plan_route(standard.access_route):
+        return None
+    fact = facts[THRESHOLD_FACT]
+    return (
+        f"the typical annual cost per pupil, {cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
+        f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
+        "or the education, health and care (EHC) plan route in access_route"
+    )

@@ -1,0 +1,230 @@
+"""Quantified provision: the typical annual cost per pupil (builder/cost.py), checked against the payers by the real
+`oap check`, priced at a council's local rate in its edition, and shown on the pages and in open data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder import cost, overlay
+from builder.edition import Edition
+from builder.model import Provision, Rate
+from builder.opendata import standards_json
+from builder.pipeline import gather
+from builder.project import load_corpus
+from builder.web import Renderer
+
+from .conftest import FIXTURE_STANDARD, ROOT, make_project, run_oap
+
+RATE = Rate(
+    id="teaching-assistant-hour",
+    name="Teaching assistant, an hour",
+    providers=("teaching-assistant",),
+    amount=13.98,
+    covers="An hour.",
+    applies="2026-27",
+    source="A test.",
+    review_by=dt.date(2027, 1, 1),
+)
+
+
+def record(**kw: Any) -> Provision:
+    base: dict[str, Any] = {
+        "provider": "teaching-assistant",
+        "group": "one-to-one",
+        "sessions_per_week": (5, 5),
+        "minutes_per_session": (20, 20),
+        "weeks_per_year": (38, 38),
+        "basis": "A test.",
+    }
+    return Provision(**{**base, **kw})
+
+
+# -- the one function, against figures worked out by hand -----------------------------------------------------------------
+def test_one_to_one_twenty_minutes_a_day_for_a_school_year_matches_the_hand_figure() -> None:
+    """20 minutes a day, 5 days a week, 38 weeks: 3,800 minutes, which is 63 hours 20 minutes. At £13.98 an hour that is
+    63 x £13.98 = £880.74, plus 20 minutes = £4.66, so £885.40: £885 to the nearest pound."""
+    low, high = cost.record_cost(record(), 13.98) or (None, None)
+    assert low == high == Decimal("885.40")
+    assert cost.whole_pounds(low) == 885
+    # At a round rate the hand figure is exact: 3,800 minutes at £12.00 an hour is £760.
+    assert cost.record_cost(record(), 12) == (Decimal(760), Decimal(760))
+
+
+def test_a_small_group_shares_the_session_and_a_range_gives_a_range() -> None:
+    """3 to 5 sessions of 15 to 20 minutes for 12 to 38 weeks, shared by 2 to 4 pupils, at £12 an hour:
+    low 12 x 15/60 x 3 x 12 / 4 = £27; high 12 x 20/60 x 5 x 38 / 2 = £380."""
+    small = record(group="small-group", group_size=(2, 4), sessions_per_week=(3, 5), minutes_per_session=(15, 20), weeks_per_year=(12, 38))
+    assert cost.record_cost(small, 12) == (Decimal(27), Decimal(380))
+
+
+def test_whole_class_provision_has_no_per_pupil_cost() -> None:
+    assert cost.record_cost(record(group="whole-class"), 13.98) is None
+
+
+def test_rounding_is_once_on_the_total_halves_up() -> None:
+    """Two records of £0.25 each (1 minute a week for 1 week at £15 an hour): rounded each, £0 + £0; the total £0.50
+    rounds up to £1. A standard is rounded once, at the end."""
+    tiny = record(sessions_per_week=(1, 1), minutes_per_session=(1, 1), weeks_per_year=(1, 1))
+    rates = {"r": Rate(**{**RATE.__dict__, "amount": 15})}
+    corpus = load_corpus(make_project_with_provision(Path(_tmp()), [_yaml(tiny), _yaml(tiny)]))
+    standard = corpus.standards[0]
+    assert cost.standard_cost(standard, rates) == cost.Cost(1, 1)
+    assert cost.whole_pounds(Decimal("0.49")) == 0 and cost.whole_pounds(Decimal("2.5")) == 3
+
+
+def test_a_record_with_no_sourced_rate_leaves_the_cost_not_worked_out() -> None:
+    corpus = load_corpus(make_project_with_provision(Path(_tmp()), [_yaml(record()), _yaml(record(provider="class-teacher"))]))
+    assert cost.standard_cost(corpus.standards[0], {"r": RATE}) is None  # a part-sum would understate it
+    assert cost.standard_cost(corpus.standards[0], {}) is None
+
+
+# -- the payer check, by the real `oap check` -------------------------------------------------------------------------------
+_tmp_counter = iter(range(10_000))
+_tmp_root: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _tmp_folder(tmp_path: Path) -> None:
+    _tmp_root[:] = [tmp_path]
+
+
+def _tmp() -> Path:
+    return _tmp_root[0] / f"p{next(_tmp_counter)}"
+
+
+def _yaml(rec: Provision) -> str:
+    lines = [f"      - provider: {rec.provider}", f"        group: {rec.group}"]
+    if rec.group == "small-group":
+        lines.append(f"        group_size: [{rec.group_size[0]:g}, {rec.group_size[1]:g}]")
+    for name in ("sessions_per_week", "minutes_per_session", "weeks_per_year"):
+        low, high = getattr(rec, name)
+        lines.append(f"        {name}: [{low:g}, {high:g}]")
+    lines.append(f"        basis: {rec.basis}")
+    return "\n".join(lines)
+
+
+def make_project_with_provision(
+    tmp: Path, records: list[str], *, tier: str = "targeted", who_pays: str = "school-core-budget", extra: str = ""
+) -> Path:
+    """The fixture standard with a teaching assistant and the given provision records (the list starts on line 16)."""
+    text = FIXTURE_STANDARD.replace("who_provides: [class-teacher]", "who_provides: [class-teacher, teaching-assistant]")
+    text = text.replace("tier: targeted", f"tier: {tier}").replace(
+        "who_pays: [school-core-budget]", f"who_pays: [{who_pays}]{extra}\n    provision:\n" + "\n".join(records)
+    )
+    return make_project(tmp, {"standards/cognition-and-learning/primary.yaml": text})
+
+
+FULL_TIME = record(sessions_per_week=(5, 5), minutes_per_session=(330, 330), weeks_per_year=(38, 38))
+"""A teaching assistant one-to-one all day (5 hours 30 minutes), 5 days a week, 38 weeks: £13.98 x 5.5 x 5 x 38 = £14,609."""
+
+
+def test_a_cost_above_the_threshold_without_element_3_is_a_located_problem(tmp_path: Path) -> None:
+    root = make_project_with_provision(tmp_path / "over", [_yaml(FULL_TIME)])
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        "standards/cognition-and-learning/primary.yaml:16:7: standards[0].provision: the typical annual cost per pupil, £14,609, "
+        "is above the £6,000 threshold (2026-27, fact sen-support-threshold) that a school meets from its own budget, "
+        "so name high-needs-top-up in who_pays or the education, health and care (EHC) plan route in access_route"
+    ) in result.stderr
+
+
+def test_element_3_or_the_ehc_plan_route_lets_the_cost_pass(tmp_path: Path) -> None:
+    route = "\n    access_route: The council agrees an education, health and care plan after a needs assessment."
+    for name, kw in {
+        "top-up": {"tier": "specialist", "who_pays": "school-core-budget, high-needs-top-up", "extra": route},
+        "ehc-route": {"tier": "targeted-plus", "extra": route},
+    }.items():
+        root = make_project_with_provision(tmp_path / name, [_yaml(FULL_TIME)], **kw)
+        result = run_oap("check", "--root", str(root))
+        assert result.returncode == 0, (name, result.stderr)
+
+
+def test_universal_provision_carries_no_per_pupil_cost(tmp_path: Path) -> None:
+    root = make_project_with_provision(tmp_path / "u", [_yaml(record())], tier="universal")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1
+    assert (
+        "primary.yaml:17:16: standards[0].provision[0].group: universal provision carries no per-pupil cost or top-up: "
+        "one-to-one support belongs in a targeted or higher standard"
+    ) in result.stderr
+
+
+# -- a council's local rate, in its edition --------------------------------------------------------------------------------
+COUNCIL = """\
+name: Testshire Council
+slug: testshire
+fictional: true
+branding:
+  primary_colour: "#1d4f91"
+contacts:
+  - name: Testshire SEND team
+    role: send-team
+    email: send@example.invalid
+local_rates:
+  - rate: teaching-assistant-hour
+    amount: 20
+    applies: 2026-27
+    source: Testshire Council schools' costing guidance (fictional)
+"""
+
+
+def test_a_councils_local_rate_overrides_the_national_one(tmp_path: Path) -> None:
+    """The same provision (3,800 minutes a year): £885 at the national £13.98, £1,267 at Testshire's £20
+    (63 1/3 hours x £20 = £1,266.67)."""
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    corpus = load_corpus(root)
+    standard = corpus.standards[0]
+    national = Edition.of(corpus)
+    assert national.cost(standard) == cost.Cost(885, 885)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    local = Edition.of(corpus, overlay.load_overlay(tmp_path / "c", corpus))
+    assert local.cost(standard) == cost.Cost(1267, 1267)
+    assert local.rates["teaching-assistant-hour"].local and not national.rates["teaching-assistant-hour"].local
+    assert national.cost(standard) == cost.Cost(885, 885)  # the national edition keeps the national rate
+    data = json.loads(standards_json(local))
+    assert data["standards"][0]["typical_annual_cost_per_pupil"]["low"] == 1267
+    assert [r["amount"] for r in data["rates"] if r["id"] == "teaching-assistant-hour"] == [20]
+    page = Renderer(local).render().pages["standards/cognition-and-learning/primary.md"]
+    assert "£1,267" in page and "local to Testshire Council" in page and "£885" not in page
+
+
+def test_a_local_rate_must_name_a_national_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = load_corpus(make_project(tmp_path / "n"))
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL.replace("rate: teaching-assistant-hour", "rate: ta-hour"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(overlay.OapError) as caught:
+        overlay.load_overlay(Path("c"), corpus)
+    known = ", ".join(corpus.vocab.rates)
+    assert [str(p) for p in caught.value.problems] == [
+        f"c/council.yaml:11:11: local_rates[0].rate: unknown rate 'ta-hour' (known rates: {known})"
+    ]
+
+
+# -- shown on the pages and in open data --------------------------------------------------------------------------------
+def test_the_national_edition_shows_provision_and_its_cost() -> None:
+    edition = gather(ROOT)
+    quantified = [s for s in edition.corpus.standards if s.provision]
+    assert quantified, "no national standard is quantified"
+    s = next(s for s in quantified if s.id == "cl-pri-phonics-and-fluency-boost")
+    total = edition.cost(s)
+    assert total is not None
+    pages = Renderer(edition).render().pages
+    page = pages[f"standards/{s.area}/{s.phase}.md"]
+    assert f"**Typical annual cost per pupil:** {total.text()}" in page
+    assert "never a cap and never an entitlement" in page
+    families = pages[f"families/{s.phase}.md"]
+    assert "**Typical support:** Teaching assistant" in families
+    data = json.loads(standards_json(edition))
+    item = next(i for i in data["standards"] if i["id"] == s.id)
+    assert item["typical_annual_cost_per_pupil"]["low"] == total.low
+    assert item["provision"][0]["rate"] == "teaching-assistant-hour"
