@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,8 @@ PREVIOUS_ENV = "OAP_PREVIOUS"
 """The environment variable naming the previous edition's standards.json, for when no --previous is given."""
 MAX_BYTES = 200_000_000
 """A standards.json larger than this is refused unread (the national set's is about 1 MB)."""
+MAX_DEPTH = 32
+"""Lists and objects nested deeper than this are refused: the national set's go 4 deep, and comparing them recurses."""
 
 FIELDS: dict[str, str] = {
     "title": "title",
@@ -477,7 +480,28 @@ def load(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
         return problem(f"not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}", line=exc.lineno, column=exc.colno)
     except RecursionError:
         return problem("not a standards.json: nested too deeply")
+    except ValueError:  # Python refuses a whole number of more than sys.get_int_max_str_digits() digits
+        return problem(f"not valid JSON: a number is too long (more than {sys.get_int_max_str_digits():,} digits)")
+    deep = _too_deep(doc)
+    if deep is not None:
+        return problem(f"not a standards.json: nested too deeply (more than {MAX_DEPTH} levels)", field=deep)
     return check_shape(doc, name)
+
+
+def _too_deep(doc: Any) -> str | None:
+    """Where doc nests lists and objects more than MAX_DEPTH deep (the comparison recurses into them), or None.
+
+    The place is named down to a standard's field ('standards[0].notes'), not to the bottom of the nesting."""
+    stack: list[tuple[Any, int, str]] = [(doc, 0, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            return where
+        if isinstance(value, dict):
+            stack += [(v, depth + 1, (f"{where}.{k}" if where else str(k)) if depth < 3 else where) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1, f"{where}[{i}]" if depth < 3 else where) for i, v in enumerate(value)]
+    return None
 
 
 def check_shape(doc: Any, name: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -544,8 +568,6 @@ def load_all(*paths: Path) -> list[dict[str, Any]]:
 def diff_command(old: Path, new: Path, *, fmt: str = "text") -> int:
     """`oap diff OLD NEW`: the comparison on stdout, in plain English or JSON; exit 0 whether or not the files differ,
     1 (every problem of both files on stderr, nothing on stdout) when either cannot be compared."""
-    import sys
-
     try:
         before, after = load_all(old, new)
     except OapError as exc:  # nothing is written either way: say what did not happen
