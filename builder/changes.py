@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -336,9 +337,12 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
     if old == new:
         return None
     if isinstance(old, list) and isinstance(new, list):
-        olds, news = {_key(i): i for i in old}, {_key(i): i for i in new}
-        added = tuple(_name(news[k]) for k in news if k not in olds)
-        removed = tuple(_name(olds[k]) for k in olds if k not in news)
+        old_keys, new_keys = [_key(i) for i in old], [_key(i) for i in new]
+        olds, news = _first(old_keys, old), _first(new_keys, new)
+        # Counted, not as sets: an item the new edition lists twice, or once where the old one listed it twice, is a
+        # difference to say (as sets the two lists are the same, and the change had nothing to say).
+        added = tuple(_name(news[k]) for k in _surplus(new_keys, old_keys))
+        removed = tuple(_name(olds[k]) for k in _surplus(old_keys, new_keys))
         details = tuple(d for k in news if k in olds for d in _item_details(olds[k], news[k]))
         common = [k for k in news if k in olds]
         reordered = common != [k for k in olds if k in news]
@@ -347,6 +351,25 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
         inside = [compare_field(sub, _sub_label(sub), old.get(sub), new.get(sub)) for sub in [*old, *(k for k in new if k not in old)]]
         return FieldChange(key, label, parts=tuple(c for c in inside if c is not None), whole=False)
     return FieldChange(key, label, was=old, now=new)
+
+
+def _first(keys: list[str], items: list[Any]) -> dict[str, Any]:
+    """Each key's first item, in the order of the list."""
+    out: dict[str, Any] = {}
+    for k, item in zip(keys, items, strict=True):
+        out.setdefault(k, item)
+    return out
+
+
+def _surplus(keys: list[str], others: list[str]) -> list[str]:
+    """The keys keys holds more often than others does, each as often as it is over, in keys' order."""
+    over = Counter(keys) - Counter(others)
+    out = []
+    for k in keys:
+        if over[k] > 0:
+            over[k] -= 1
+            out.append(k)
+    return out
 
 
 def _item_details(old: Any, new: Any) -> list[str]:

@@ -194,6 +194,22 @@ def test_nested_and_record_keeping_fields_are_compared_in_words() -> None:
     assert c.fields[-1].sentence(brief=True) == 'What may change: text reworded; proposals: removed "A proposal".'  # the web page
 
 
+def test_an_item_listed_twice_is_a_change_said_in_words() -> None:
+    """Lists are compared counting their items: one sign listed twice in the new edition (or once where it was twice)
+    is said, never an empty 'What you might notice: .'."""
+    from builder.changes import compare
+
+    def doc(signs: list[str]) -> dict[str, object]:
+        return {"schema": "standards-file.schema.json", "standards": [{"id": "s-1", "title": "T", "signs": signs}]}
+
+    (c,) = compare(doc(["A", "B"]), doc(["A", "B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ['What you might notice: added "A".']
+    (c,) = compare(doc(["A", "A", "B"]), doc(["B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ['What you might notice: removed "A".']
+    (c,) = compare(doc(["A", "B"]), doc(["B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ["What you might notice: the same items in a new order."]
+
+
 # -- bad input: a message, exit 1, no traceback --------------------------------------------------------------------------
 # The other bad files, each with its exact message, are cases in tests/bad_inputs/ (diff-*).
 BAD_FILES: dict[str, tuple[bytes | None, str]] = {
