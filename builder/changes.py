@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import functools
 import json
 import os
@@ -125,7 +126,7 @@ class FieldChange:
         label = self.label[:1].upper() + self.label[1:]
         if self.whole:
             if brief and self.field in WORDS and self.was is not None and self.now is not None:
-                return f"{label}: reworded."
+                return f"{label}: {_edits(self.was, self.now) or 'reworded'}."
             if self.was is None:
                 return f"{label}: added {_words(self.now)}."
             if self.now is None:
@@ -386,10 +387,42 @@ def _item_details(old: Any, new: Any) -> list[str]:
     return out
 
 
+EDITS_SHOWN = 3
+"""At most this many changed stretches of a paragraph are quoted on the changes page; more, and it says 'reworded'."""
+EDIT_WORDS = 12
+"""At most this many words on either side of one changed stretch; a longer one is a rewording, said as such."""
+MOSTLY_SAME = 0.75
+"""How alike (difflib's ratio of words) the two versions must be for their differences to be quoted: less is a rewording."""
+
+
+def _edits(was: Any, now: Any) -> str:
+    """The few words of a paragraph that changed: '"£6,000" is now "£6,500"'; or '' when it was reworded more widely.
+
+    So a new figure (a fact's value the paragraph quotes) or a changed word is said, not hidden behind 'reworded'.
+    A stretch only added or only removed is quoted with the word either side of it, to be understood."""
+    if not (isinstance(was, str) and isinstance(now, str)):
+        return ""
+    old, new = was.split(), now.split()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    stretches = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not stretches or len(stretches) > EDITS_SHOWN or matcher.ratio() < MOSTLY_SAME:
+        return ""
+    out = []
+    for _, i1, i2, j1, j2 in stretches:
+        if i1 == i2 or j1 == j2:  # only added, or only removed: take in a word of context either side
+            i1, j1, i2, j2 = max(i1 - 1, 0), max(j1 - 1, 0), min(i2 + 1, len(old)), min(j2 + 1, len(new))
+        if max(i2 - i1, j2 - j1) > EDIT_WORDS:
+            return ""
+        before, after = " ".join(old[i1:i2]), " ".join(new[j1:j2])
+        out.append(f'"{before}" is now "{after}"' if before and after else f'added "{after}"' if after else f'removed "{before}"')
+    return "; ".join(out)
+
+
 def _clause(change: FieldChange, *, brief: bool = False) -> str:
     """A change's sentence as part of a longer one: 'budget holder was "X", now "Y"' (brief: prose 'reworded')."""
     if brief and change.whole and change.field in WORDS and change.was is not None and change.now is not None:
-        return f"{change.label} reworded"
+        edits = _edits(change.was, change.now)
+        return f"{change.label}: {edits}" if edits else f"{change.label} reworded"
     if change.whole and change.was is not None and change.now is not None:
         return f"{change.label} was {_words(change.was)}, now {_words(change.now)}"
     text = change.sentence().removesuffix(".")

@@ -194,6 +194,24 @@ def test_nested_and_record_keeping_fields_are_compared_in_words() -> None:
     assert c.fields[-1].sentence(brief=True) == 'What may change: text reworded; proposals: removed "A proposal".'  # the web page
 
 
+def test_the_changes_page_says_which_words_of_a_paragraph_changed() -> None:
+    """A new figure in a paragraph (a fact's value it quotes), or a word or two, is quoted on the changes page; a
+    paragraph rewritten more widely is said to be reworded, not quoted twice. `oap diff` quotes both versions."""
+    from builder.changes import compare
+
+    def doc(note: str) -> dict[str, object]:
+        return {"schema": "standards-file.schema.json", "standards": [{"id": "s-1", "title": "T", "funding_note": note}]}
+
+    was = "The school pays the first £6,000 (2026-27) a year of extra support from its own budget."
+    (c,) = compare(doc(was), doc(was.replace("£6,000", "£6,500"))).changed
+    assert c.fields[0].sentence(brief=True) == 'About the funding: "£6,000" is now "£6,500".'
+    assert c.fields[0].sentence() == f'About the funding: was "{was}", now "{was.replace("£6,000", "£6,500")}".'
+    (c,) = compare(doc(was), doc(was.replace("extra ", ""))).changed
+    assert c.fields[0].sentence(brief=True) == 'About the funding: "of extra support" is now "of support".'
+    (c,) = compare(doc(was), doc("The council pays for all of it, whatever it costs, from the high needs budget.")).changed
+    assert c.fields[0].sentence(brief=True) == "About the funding: reworded."
+
+
 def test_an_item_listed_twice_is_a_change_said_in_words() -> None:
     """Lists are compared counting their items: one sign listed twice in the new edition (or once where it was twice)
     is said, never an empty 'What you might notice: .'."""
