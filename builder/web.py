@@ -122,8 +122,8 @@ class Renderer:
             )
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = acronyms.link_acronyms(pages[path], v)
-        if self.edition.changes is not None:
-            pages["changes.md"] = self.page("changes.md.j2", **changes_page(self.edition))
+        if self.edition.changes is not None:  # for families too: every acronym explained, as on their pages
+            pages["changes.md"] = acronyms.link_acronyms(self.page("changes.md.j2", **changes_page(self.edition)), v)
         if self.edition.council is not None:
             pages["councils/differences.md"] = self.page("council-differences.md.j2")
             site.files.update(branding.site_files(self.edition.council))

@@ -322,6 +322,21 @@ def test_a_title_with_markup_is_text_on_the_changes_page(editions: dict[str, Pat
     assert "&lt;em&gt;in every&lt;/em&gt;" in article
 
 
+def test_the_changes_page_explains_its_acronyms(tmp_path: Path) -> None:
+    """The page is for families as well as teachers: as on the families' pages, an acronym quoted from the data links
+    to its glossary entry (its first use) and carries its expansion."""
+    from builder import pipeline
+    from builder.opendata import standards_doc
+
+    root = fixture_project(tmp_path / "project")
+    edition = pipeline.gather(root)
+    old = json.loads(json.dumps(standards_doc(edition)))
+    old["standards"][0]["title"] = "An EHC plan in every classroom"
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    page = pipeline.render(pipeline.gather(root, previous=tmp_path / "old.json")).pages["changes.md"]
+    assert 'Title: was "An [<abbr title="Education, health and care plan">EHC</abbr>](/glossary.md#ehcp) plan' in page
+
+
 def test_new_and_changed_standards_are_labelled_where_they_appear(editions: dict[str, Path]) -> None:
     """A label in words, linking to what changed; none on a standard whose review date alone moved, or unchanged."""
     cell = page(editions["after"], "standards/cognition-and-learning/primary")
