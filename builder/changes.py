@@ -531,7 +531,9 @@ def load(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return problem(f"not UTF-8 text (byte {exc.start + 1}); a standards.json is JSON in UTF-8")
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
+    except _NotJson as exc:
+        return problem(f"not valid JSON: {exc}")
     except json.JSONDecodeError as exc:
         return problem(f"not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}", line=exc.lineno, column=exc.colno)
     except RecursionError:
@@ -542,6 +544,15 @@ def load(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     if deep is not None:
         return problem(f"not a standards.json: nested too deeply (more than {MAX_DEPTH} levels)", field=deep)
     return check_shape(doc, name)
+
+
+class _NotJson(ValueError):
+    """What Python's json reads but JSON does not allow."""
+
+
+def _no_constant(name: str) -> Any:
+    """NaN, Infinity and -Infinity: refused, as JSON does (NaN differs even from itself, so a file would too)."""
+    raise _NotJson(f"{name} is not a number JSON allows (only digits, as in 1.5)")
 
 
 def _too_deep(doc: Any) -> str | None:
