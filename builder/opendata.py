@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Any
 
-from . import prose
+from . import changes, prose
 from .council import Council
 from .edition import Edition
 from .model import Standard, Vocabularies
@@ -107,7 +107,7 @@ def standards_doc(edition: Edition) -> dict[str, Any]:
             **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
         },
         "schema": "standards-file.schema.json",
-        "format_version": 1,  # builder.changes.FORMAT_VERSION: raised only when a field changes meaning or shape
+        "format_version": changes.FORMAT_VERSION,  # raised only when a field changes meaning or shape
         "count": len(items),
         "standards": items,
         "facts": [

@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import acronyms, branding, prose, search_words
+from . import changes as compared_editions
 from .changes import Entry, FieldChange
 from .edition import Edition, build_date
 from .markup import html_text, md_escape, raw_id
@@ -48,6 +49,7 @@ class Renderer:
             download=self.download,
             downloads=self.downloads,
             today=self.today,
+            format_version=compared_editions.FORMAT_VERSION,  # data/standards.json's, as builder.changes reads it
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
         self.env.globals.update(

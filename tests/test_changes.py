@@ -337,6 +337,17 @@ def test_the_changes_page_explains_its_acronyms(tmp_path: Path) -> None:
     assert 'Title: was "An [<abbr title="Education, health and care plan">EHC</abbr>](/glossary.md#ehcp) plan' in page
 
 
+def test_the_format_version_is_one_number_the_files_and_the_page_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """standards.json writes, and the Open data page states, the format_version `oap diff` reads (builder.changes):
+    raising it there raises it everywhere, so a build's own file never becomes one its oap refuses."""
+    from builder import changes, pipeline
+
+    monkeypatch.setattr(changes, "FORMAT_VERSION", 7)
+    out = pipeline.render(pipeline.gather(fixture_project(tmp_path / "project")))
+    assert json.loads(out.files["data/standards.json"])["format_version"] == 7
+    assert "`format_version`\n  (7) goes up only" in out.pages["data.md"]
+
+
 def test_new_and_changed_standards_are_labelled_where_they_appear(editions: dict[str, Path]) -> None:
     """A label in words, linking to what changed; none on a standard whose review date alone moved, or unchanged."""
     cell = page(editions["after"], "standards/cognition-and-learning/primary")
