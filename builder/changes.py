@@ -391,6 +391,9 @@ EDITS_SHOWN = 3
 """At most this many changed stretches of a paragraph are quoted on the changes page; more, and it says 'reworded'."""
 EDIT_WORDS = 12
 """At most this many words on either side of one changed stretch; a longer one is a rewording, said as such."""
+EDITS_MAX_WORDS = 4000
+"""Paragraphs longer than this (both versions' words together; the national set's longest is a few hundred) are
+said to be reworded without looking for the words that changed."""
 MOSTLY_SAME = 0.75
 """How alike (difflib's ratio of words) the two versions must be for their differences to be quoted: less is a rewording."""
 
@@ -403,6 +406,8 @@ def _edits(was: Any, now: Any) -> str:
     if not (isinstance(was, str) and isinstance(now, str)):
         return ""
     old, new = was.split(), now.split()
+    if len(old) + len(new) > EDITS_MAX_WORDS:  # difflib's time grows with the square of the words it compares
+        return ""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     stretches = [op for op in matcher.get_opcodes() if op[0] != "equal"]
     if not stretches or len(stretches) > EDITS_SHOWN or matcher.ratio() < MOSTLY_SAME:
