@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import functools
 import json
 import os
+import sys
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +37,8 @@ PREVIOUS_ENV = "OAP_PREVIOUS"
 """The environment variable naming the previous edition's standards.json, for when no --previous is given."""
 MAX_BYTES = 200_000_000
 """A standards.json larger than this is refused unread (the national set's is about 1 MB)."""
+MAX_DEPTH = 32
+"""Lists and objects nested deeper than this are refused: the national set's go 4 deep, and comparing them recurses."""
 
 FIELDS: dict[str, str] = {
     "title": "title",
@@ -123,7 +128,7 @@ class FieldChange:
         label = self.label[:1].upper() + self.label[1:]
         if self.whole:
             if brief and self.field in WORDS and self.was is not None and self.now is not None:
-                return f"{label}: reworded."
+                return f"{label}: {_edits(self.was, self.now) or 'reworded'}."
             if self.was is None:
                 return f"{label}: added {_words(self.now)}."
             if self.now is None:
@@ -335,9 +340,12 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
     if old == new:
         return None
     if isinstance(old, list) and isinstance(new, list):
-        olds, news = {_key(i): i for i in old}, {_key(i): i for i in new}
-        added = tuple(_name(news[k]) for k in news if k not in olds)
-        removed = tuple(_name(olds[k]) for k in olds if k not in news)
+        old_keys, new_keys = [_key(i) for i in old], [_key(i) for i in new]
+        olds, news = _first(old_keys, old), _first(new_keys, new)
+        # Counted, not as sets: an item the new edition lists twice, or once where the old one listed it twice, is a
+        # difference to say (as sets the two lists are the same, and the change had nothing to say).
+        added = tuple(_name(news[k]) for k in _surplus(new_keys, old_keys))
+        removed = tuple(_name(olds[k]) for k in _surplus(old_keys, new_keys))
         details = tuple(d for k in news if k in olds for d in _item_details(olds[k], news[k]))
         common = [k for k in news if k in olds]
         reordered = common != [k for k in olds if k in news]
@@ -346,6 +354,25 @@ def compare_field(key: str, label: str, old: Any, new: Any) -> FieldChange | Non
         inside = [compare_field(sub, _sub_label(sub), old.get(sub), new.get(sub)) for sub in [*old, *(k for k in new if k not in old)]]
         return FieldChange(key, label, parts=tuple(c for c in inside if c is not None), whole=False)
     return FieldChange(key, label, was=old, now=new)
+
+
+def _first(keys: list[str], items: list[Any]) -> dict[str, Any]:
+    """Each key's first item, in the order of the list."""
+    out: dict[str, Any] = {}
+    for k, item in zip(keys, items, strict=True):
+        out.setdefault(k, item)
+    return out
+
+
+def _surplus(keys: list[str], others: list[str]) -> list[str]:
+    """The keys keys holds more often than others does, each as often as it is over, in keys' order."""
+    over = Counter(keys) - Counter(others)
+    out = []
+    for k in keys:
+        if over[k] > 0:
+            over[k] -= 1
+            out.append(k)
+    return out
 
 
 def _item_details(old: Any, new: Any) -> list[str]:
@@ -362,10 +389,47 @@ def _item_details(old: Any, new: Any) -> list[str]:
     return out
 
 
+EDITS_SHOWN = 3
+"""At most this many changed stretches of a paragraph are quoted on the changes page; more, and it says 'reworded'."""
+EDIT_WORDS = 12
+"""At most this many words on either side of one changed stretch; a longer one is a rewording, said as such."""
+EDITS_MAX_WORDS = 4000
+"""Paragraphs longer than this (both versions' words together; the national set's longest is a few hundred) are
+said to be reworded without looking for the words that changed."""
+MOSTLY_SAME = 0.75
+"""How alike (difflib's ratio of words) the two versions must be for their differences to be quoted: less is a rewording."""
+
+
+def _edits(was: Any, now: Any) -> str:
+    """The few words of a paragraph that changed: '"£6,000" is now "£6,500"'; or '' when it was reworded more widely.
+
+    So a new figure (a fact's value the paragraph quotes) or a changed word is said, not hidden behind 'reworded'.
+    A stretch only added or only removed is quoted with the word either side of it, to be understood."""
+    if not (isinstance(was, str) and isinstance(now, str)):
+        return ""
+    old, new = was.split(), now.split()
+    if len(old) + len(new) > EDITS_MAX_WORDS:  # difflib's time grows with the square of the words it compares
+        return ""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    stretches = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not stretches or len(stretches) > EDITS_SHOWN or matcher.ratio() < MOSTLY_SAME:
+        return ""
+    out = []
+    for _, i1, i2, j1, j2 in stretches:
+        if i1 == i2 or j1 == j2:  # only added, or only removed: take in a word of context either side
+            i1, j1, i2, j2 = max(i1 - 1, 0), max(j1 - 1, 0), min(i2 + 1, len(old)), min(j2 + 1, len(new))
+        if max(i2 - i1, j2 - j1) > EDIT_WORDS:
+            return ""
+        before, after = " ".join(old[i1:i2]), " ".join(new[j1:j2])
+        out.append(f'"{before}" is now "{after}"' if before and after else f'added "{after}"' if after else f'removed "{before}"')
+    return "; ".join(out)
+
+
 def _clause(change: FieldChange, *, brief: bool = False) -> str:
     """A change's sentence as part of a longer one: 'budget holder was "X", now "Y"' (brief: prose 'reworded')."""
     if brief and change.whole and change.field in WORDS and change.was is not None and change.now is not None:
-        return f"{change.label} reworded"
+        edits = _edits(change.was, change.now)
+        return f"{change.label}: {edits}" if edits else f"{change.label} reworded"
     if change.whole and change.was is not None and change.now is not None:
         return f"{change.label} was {_words(change.was)}, now {_words(change.now)}"
     text = change.sentence().removesuffix(".")
@@ -474,12 +538,44 @@ def load(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         return problem(f"not UTF-8 text (byte {exc.start + 1}); a standards.json is JSON in UTF-8")
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_constant=_no_constant)
+    except _NotJson as exc:
+        return problem(f"not valid JSON: {exc}")
     except json.JSONDecodeError as exc:
         return problem(f"not valid JSON: {exc.msg[:1].lower()}{exc.msg[1:]}", line=exc.lineno, column=exc.colno)
     except RecursionError:
         return problem("not a standards.json: nested too deeply")
+    except ValueError:  # Python refuses a whole number of more than sys.get_int_max_str_digits() digits
+        return problem(f"not valid JSON: a number is too long (more than {sys.get_int_max_str_digits():,} digits)")
+    deep = _too_deep(doc)
+    if deep is not None:
+        return problem(f"not a standards.json: nested too deeply (more than {MAX_DEPTH} levels)", field=deep)
     return check_shape(doc, name)
+
+
+class _NotJson(ValueError):
+    """What Python's json reads but JSON does not allow."""
+
+
+def _no_constant(name: str) -> Any:
+    """NaN, Infinity and -Infinity: refused, as JSON does (NaN differs even from itself, so a file would too)."""
+    raise _NotJson(f"{name} is not a number JSON allows (only digits, as in 1.5)")
+
+
+def _too_deep(doc: Any) -> str | None:
+    """Where doc nests lists and objects more than MAX_DEPTH deep (the comparison recurses into them), or None.
+
+    The place is named down to a standard's field ('standards[0].notes'), not to the bottom of the nesting."""
+    stack: list[tuple[Any, int, str]] = [(doc, 0, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            return where
+        if isinstance(value, dict):
+            stack += [(v, depth + 1, (f"{where}.{k}" if where else str(k)) if depth < 3 else where) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1, f"{where}[{i}]" if depth < 3 else where) for i, v in enumerate(value)]
+    return None
 
 
 def check_shape(doc: Any, name: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -546,8 +642,6 @@ def load_all(*paths: Path) -> list[dict[str, Any]]:
 def diff_command(old: Path, new: Path, *, fmt: str = "text") -> int:
     """`oap diff OLD NEW`: the comparison on stdout, in plain English or JSON; exit 0 whether or not the files differ,
     1 (every problem of both files on stderr, nothing on stdout) when either cannot be compared."""
-    import sys
-
     try:
         before, after = load_all(old, new)
     except OapError as exc:  # nothing is written either way: say what did not happen

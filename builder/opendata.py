@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any
 
-from . import cost, prose
+from . import changes, cost, prose
 from .council import Council
 from .edition import Edition
 from .model import Provision, Standard, Vocabularies
@@ -124,7 +124,7 @@ def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) ->
             **({"council": {"name": edition.council.name, "slug": edition.council.slug}} if edition.council else {}),
         },
         "schema": "standards-file.schema.json",
-        "format_version": 1,  # builder.changes.FORMAT_VERSION: raised only when a field changes meaning or shape
+        "format_version": changes.FORMAT_VERSION,  # raised only when a field changes meaning or shape
         "count": len(items),
         "standards": items,
         "rates": [

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import acronyms, branding, prose, search_words
+from . import changes as compared_editions
 from .changes import Entry, FieldChange
 from .edition import Edition, build_date
 from .markup import html_text, md_escape, raw_id
@@ -59,6 +60,7 @@ class Renderer:
             download=self.download,
             downloads=self.downloads,
             today=self.today,
+            format_version=compared_editions.FORMAT_VERSION,  # data/standards.json's, as builder.changes reads it
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
         self.env.globals.update(
@@ -140,8 +142,9 @@ class Renderer:
             page(f"families/{phase.id}.md", "families-phase.md.j2", memo.scope(in_phase), phase=phase, standards=in_phase)
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = memo.derived(path, "acronyms", pages[path], lambda text: acronyms.link_acronyms(text, v))
-        if self.edition.changes is not None:
+        if self.edition.changes is not None:  # for families too: every acronym explained, as on their pages
             page("changes.md", "changes.md.j2", **changes_page(self.edition))
+            pages["changes.md"] = memo.derived("changes.md", "acronyms", pages["changes.md"], lambda text: acronyms.link_acronyms(text, v))
         if self.edition.council is not None:
             page("councils/differences.md", "council-differences.md.j2")
             site.files.update(branding.site_files(self.edition.council))

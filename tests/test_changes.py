@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,47 @@ def test_nested_and_record_keeping_fields_are_compared_in_words() -> None:
     assert c.fields[-1].sentence(brief=True) == 'What may change: text reworded; proposals: removed "A proposal".'  # the web page
 
 
+def test_the_changes_page_says_which_words_of_a_paragraph_changed() -> None:
+    """A new figure in a paragraph (a fact's value it quotes), or a word or two, is quoted on the changes page; a
+    paragraph rewritten more widely is said to be reworded, not quoted twice. `oap diff` quotes both versions."""
+    from builder.changes import compare
+
+    def doc(note: str) -> dict[str, object]:
+        return {"schema": "standards-file.schema.json", "standards": [{"id": "s-1", "title": "T", "funding_note": note}]}
+
+    was = "The school pays the first £6,000 (2026-27) a year of extra support from its own budget."
+    (c,) = compare(doc(was), doc(was.replace("£6,000", "£6,500"))).changed
+    assert c.fields[0].sentence(brief=True) == 'About the funding: "£6,000" is now "£6,500".'
+    assert c.fields[0].sentence() == f'About the funding: was "{was}", now "{was.replace("£6,000", "£6,500")}".'
+    (c,) = compare(doc(was), doc(was.replace("extra ", ""))).changed
+    assert c.fields[0].sentence(brief=True) == 'About the funding: "of extra support" is now "of support".'
+    (c,) = compare(doc(was), doc("The council pays for all of it, whatever it costs, from the high needs budget.")).changed
+    assert c.fields[0].sentence(brief=True) == "About the funding: reworded."
+    # A huge paragraph in a previous edition's file (not checked as our sources are) is not searched word by word:
+    # difflib's time grows with the square of its words, and 20,000 of one word would take minutes.
+    huge = " ".join(["word"] * 20_000)
+    (c,) = compare(doc(huge), doc(huge + " more")).changed
+    started = time.monotonic()
+    assert c.fields[0].sentence(brief=True) == "About the funding: reworded."
+    assert time.monotonic() - started < 5
+
+
+def test_an_item_listed_twice_is_a_change_said_in_words() -> None:
+    """Lists are compared counting their items: one sign listed twice in the new edition (or once where it was twice)
+    is said, never an empty 'What you might notice: .'."""
+    from builder.changes import compare
+
+    def doc(signs: list[str]) -> dict[str, object]:
+        return {"schema": "standards-file.schema.json", "standards": [{"id": "s-1", "title": "T", "signs": signs}]}
+
+    (c,) = compare(doc(["A", "B"]), doc(["A", "B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ['What you might notice: added "A".']
+    (c,) = compare(doc(["A", "A", "B"]), doc(["B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ['What you might notice: removed "A".']
+    (c,) = compare(doc(["A", "B"]), doc(["B", "A"])).changed
+    assert [f.sentence() for f in c.fields] == ["What you might notice: the same items in a new order."]
+
+
 # -- bad input: a message, exit 1, no traceback --------------------------------------------------------------------------
 # The other bad files, each with its exact message, are cases in tests/bad_inputs/ (diff-*).
 BAD_FILES: dict[str, tuple[bytes | None, str]] = {
@@ -286,6 +328,32 @@ def test_a_title_with_markup_is_text_on_the_changes_page(editions: dict[str, Pat
     assert "<script>alert" not in article and "<em>in every" not in article
     assert "&lt;script&gt;alert(1)&lt;/script&gt; *outreach*" in article
     assert "&lt;em&gt;in every&lt;/em&gt;" in article
+
+
+def test_the_changes_page_explains_its_acronyms(tmp_path: Path) -> None:
+    """The page is for families as well as teachers: as on the families' pages, an acronym quoted from the data links
+    to its glossary entry (its first use) and carries its expansion."""
+    from builder import pipeline
+    from builder.opendata import standards_doc
+
+    root = fixture_project(tmp_path / "project")
+    edition = pipeline.gather(root)
+    old = json.loads(json.dumps(standards_doc(edition)))
+    old["standards"][0]["title"] = "An EHC plan in every classroom"
+    (tmp_path / "old.json").write_text(json.dumps(old), encoding="utf-8")
+    page = pipeline.render(pipeline.gather(root, previous=tmp_path / "old.json")).pages["changes.md"]
+    assert 'Title: was "An [<abbr title="Education, health and care plan">EHC</abbr>](/glossary.md#ehcp) plan' in page
+
+
+def test_the_format_version_is_one_number_the_files_and_the_page_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """standards.json writes, and the Open data page states, the format_version `oap diff` reads (builder.changes):
+    raising it there raises it everywhere, so a build's own file never becomes one its oap refuses."""
+    from builder import changes, pipeline
+
+    monkeypatch.setattr(changes, "FORMAT_VERSION", 7)
+    out = pipeline.render(pipeline.gather(fixture_project(tmp_path / "project")))
+    assert json.loads(out.files["data/standards.json"])["format_version"] == 7
+    assert "`format_version`\n  (7) goes up only" in out.pages["data.md"]
 
 
 def test_new_and_changed_standards_are_labelled_where_they_appear(editions: dict[str, Path]) -> None:

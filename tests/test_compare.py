@@ -156,6 +156,23 @@ def test_the_examples_are_fictional_and_differ(councils: list[dict[str, Any]]) -
     assert len(shapes) == 3, "each example serves a different set of needs and phases"
 
 
+def test_the_examples_cite_national_figures_rather_than_type_them(councils: list[dict[str, Any]]) -> None:
+    """A national figure in a council's text (the £6,000 a school meets before top-up) is cited as {fact:ID}, so the
+    example stays right when the fact's value changes; only a band's own local amount is typed."""
+    facts = yaml.safe_load((ROOT / "standards/vocabularies/facts.yaml").read_text(encoding="utf-8"))["facts"]
+    values = {f["value"]: f["id"] for f in facts}
+
+    def texts(value: Any, where: str) -> list[tuple[str, str]]:
+        if isinstance(value, dict):
+            return [t for k, v in value.items() if k != "amount" for t in texts(v, f"{where}.{k}")]
+        if isinstance(value, list):
+            return [t for i, v in enumerate(value) for t in texts(v, f"{where}[{i}]")]
+        return [(where, value)] if isinstance(value, str) else []
+
+    typed = [(c["slug"], where, v) for c in councils for where, text in texts(c, "") for v in values if v in text]
+    assert typed == []
+
+
 @pytest.mark.slow  # a whole site each (6 s on a quiet machine); the first example's build is test_council.py's
 @pytest.mark.parametrize("folder", EXAMPLES[1:], ids=lambda p: p.name)
 def test_new_examples_check_and_build(folder: Path, tmp_path: Path) -> None:
