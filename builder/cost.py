@@ -13,6 +13,7 @@ not worked out at all: a partial sum would understate it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +27,12 @@ THRESHOLD_FACT = "sen-support-threshold"
 TOP_UP_STREAM = "high-needs-top-up"
 EHC_PLAN_WORDS = ("education, health and care plan", "ehc plan", "ehcp")
 """Words in an access route that name the EHC plan route."""
+_CLAUSE = re.compile(r"(?<=[.;:!?])\s+")
+"""Where an access route's clauses end: a plan named in one clause says nothing about the next."""
+_NOT_THE_ROUTE = re.compile(r"\b(no|not|without|never|before|nor)\b|n't|may be necessary")
+"""A clause that names a plan but is not the route to this support: a plan not needed ('no EHC plan is needed',
+'without an EHC plan'), or the legal test for an assessment that most access routes state ('it may be necessary
+for provision to be made through an EHC plan', CFA 2014 s.36(8))."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +104,11 @@ def threshold(facts: Mapping[str, Fact]) -> int | None:
 
 
 def names_ehc_plan_route(access_route: str) -> bool:
-    text = " ".join(access_route.lower().split())
-    return any(words in text for words in EHC_PLAN_WORDS)
+    """True when a clause of the access route names an EHC plan as the way to this support. A clause that only
+    mentions a plan in passing (not needed, not yet, or the section 36(8) test for an assessment) does not count.
+    Words are a weak signal: a standard whose cost is above the threshold is safest with high-needs-top-up in who_pays."""
+    text = " ".join(access_route.lower().replace("’", "'").split())
+    return any(any(words in clause for words in EHC_PLAN_WORDS) and not _NOT_THE_ROUTE.search(clause) for clause in _CLAUSE.split(text))
 
 
 def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> str | None:

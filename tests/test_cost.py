@@ -228,3 +228,49 @@ def test_the_national_edition_shows_provision_and_its_cost() -> None:
     item = next(i for i in data["standards"] if i["id"] == s.id)
     assert item["typical_annual_cost_per_pupil"]["low"] == total.low
     assert item["provision"][0]["rate"] == "teaching-assistant-hour"
+
+
+# -- review fixes: the payer check is not fooled --------------------------------------------------------------------------
+SECTION_36_8 = (
+    "A parent can ask the council for an education, health and care (EHC) needs assessment at any time under section 36 "
+    "of the Children and Families Act 2014. The council must carry out the assessment if the pupil has or may have "
+    "special educational needs and it may be necessary for provision to be made through an EHC plan (section 36(8)); "
+    "no diagnosis is needed."
+)
+"""The right to ask for an assessment, as most targeted-plus access routes state it: it is not the route to this support."""
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        SECTION_36_8,
+        "The school arranges it from its own budget; no EHC plan is needed.",
+        "This support is given without an education, health and care plan.",
+        "The pupil does not need an EHCP for this.",
+        "Schools never wait for an EHC plan before starting it.",
+    ],
+)
+def test_an_access_route_that_only_mentions_a_plan_is_not_the_ehc_plan_route(route: str) -> None:
+    """Seen in the data: 'no EHC plan is needed' and the section 36(8) test passed the payer check as if the support
+    came through a plan."""
+    assert not cost.names_ehc_plan_route(route)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "The council agrees an education, health and care plan after a needs assessment.",
+        "Most young people here already have an EHC plan, and transition is planned at annual reviews.",
+        "It is set out in section F of the pupil's EHCP. " + SECTION_36_8,
+    ],
+)
+def test_an_access_route_through_a_plan_is_the_ehc_plan_route(route: str) -> None:
+    assert cost.names_ehc_plan_route(route)
+
+
+def test_the_section_36_8_sentence_does_not_let_a_cost_above_the_threshold_pass(tmp_path: Path) -> None:
+    route = "\n    access_route: " + SECTION_36_8
+    root = make_project_with_provision(tmp_path / "s36", [_yaml(FULL_TIME)], tier="targeted-plus", extra=route)
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert "is above the £6,000 threshold" in result.stderr and "Traceback" not in result.stderr
