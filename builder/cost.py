@@ -78,9 +78,10 @@ def rate_for(record: Provision, rates: Mapping[str, Rate]) -> Rate | None:
     return found[0] if len(found) == 1 else None
 
 
-def standard_cost(standard: Standard, rates: Mapping[str, Rate]) -> Cost | None:
+def standard_cost(standard: Standard, rates: Mapping[str, Rate], *, priced_part: bool = False) -> Cost | None:
     """The typical annual cost per pupil of a standard's provision, rounded once; None when it cannot be worked out
-    (no per-pupil provision, or a record with no sourced rate)."""
+    (no per-pupil provision, or a record with no sourced rate). With priced_part, the records with no rate are left
+    out instead: a floor under the cost, never shown as the cost, which the payer check still uses."""
     low = high = Decimal(0)
     costed = False
     for record in standard.provision:
@@ -88,6 +89,8 @@ def standard_cost(standard: Standard, rates: Mapping[str, Rate]) -> Cost | None:
             continue
         rate = rate_for(record, rates)
         if rate is None:
+            if priced_part:
+                continue
             return None
         lo, hi = record_cost(record, rate.amount) or (Decimal(0), Decimal(0))
         low, high, costed = low + lo, high + hi, True
@@ -111,9 +114,10 @@ def names_ehc_plan_route(access_route: str) -> bool:
     return any(any(words in clause for words in EHC_PLAN_WORDS) and not _NOT_THE_ROUTE.search(clause) for clause in _CLAUSE.split(text))
 
 
-def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> str | None:
+def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, part: bool = False) -> str | None:
     """Why the payers named cannot cover this cost, or None: a typical cost per pupil above the threshold needs
-    element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route."""
+    element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route. part: the cost is
+    only the priced part of the provision (standard_cost with priced_part), so at least that much."""
     limit = threshold(facts)
     if limit is None or cost.high <= limit:
         return None
@@ -121,7 +125,7 @@ def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> 
         return None
     fact = facts[THRESHOLD_FACT]
     return (
-        f"the typical annual cost per pupil, {cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
+        f"the typical annual cost per pupil, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
         f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
         "or the education, health and care (EHC) plan route in access_route"
     )

@@ -520,7 +520,11 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
             )
     standard = model.build(model.Standard, data)
     total = cost.standard_cost(standard, vocab.rates)
-    reason = cost.payer_problem(standard, total, vocab.facts) if total is not None else None
+    if total is not None:
+        reason = cost.payer_problem(standard, total, vocab.facts)
+    else:  # a record has no rate: the priced part is a floor, and a floor above the threshold is already a problem
+        part = cost.standard_cost(standard, vocab.rates, priced_part=True)
+        reason = cost.payer_problem(standard, part, vocab.facts, part=True) if part is not None else None
     if reason:
         bad("provision", reason)
 

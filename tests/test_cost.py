@@ -274,3 +274,19 @@ def test_the_section_36_8_sentence_does_not_let_a_cost_above_the_threshold_pass(
     result = run_oap("check", "--root", str(root))
     assert result.returncode == 1, result.stderr
     assert "is above the £6,000 threshold" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_part_priced_cost_already_above_the_threshold_is_still_checked(tmp_path: Path) -> None:
+    """A record with no rate leaves the cost not worked out, but the priced part is a floor: £14,609 of teaching
+    assistant time is above the threshold whatever the class teacher's time costs. Before the fix the check was skipped."""
+    unpriced = record(provider="class-teacher", sessions_per_week=(1, 1), minutes_per_session=(10, 10))
+    root = make_project_with_provision(tmp_path / "part", [_yaml(FULL_TIME), _yaml(unpriced)])
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "standards[0].provision: the typical annual cost per pupil, at least £14,609 (some of the provision has no "
+        "rate yet), is above the £6,000 threshold"
+    ) in result.stderr
+    # Under the threshold, the unpriced record still leaves the check to when its rate is added.
+    small = make_project_with_provision(tmp_path / "small", [_yaml(record()), _yaml(unpriced)])
+    assert run_oap("check", "--root", str(small)).returncode == 0
