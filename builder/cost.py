@@ -129,3 +129,13 @@ def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, 
         f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
         "or the education, health and care (EHC) plan route in access_route"
     )
+
+
+def payers_problem(standard: Standard, rates: Mapping[str, Rate], facts: Mapping[str, Fact]) -> str | None:
+    """payer_problem for a standard priced at these rates: on its cost, or, when a record has no rate, on the priced
+    part, a floor that is already a problem when it is above the threshold."""
+    total = standard_cost(standard, rates)
+    if total is not None:
+        return payer_problem(standard, total, facts)
+    part = standard_cost(standard, rates, priced_part=True)
+    return payer_problem(standard, part, facts, part=True) if part is not None else None

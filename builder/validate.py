@@ -519,12 +519,7 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
                 f"universal provision carries no per-pupil cost or top-up: {rec['group']} support belongs in a targeted or higher standard",
             )
     standard = model.build(model.Standard, data)
-    total = cost.standard_cost(standard, vocab.rates)
-    if total is not None:
-        reason = cost.payer_problem(standard, total, vocab.facts)
-    else:  # a record has no rate: the priced part is a floor, and a floor above the threshold is already a problem
-        part = cost.standard_cost(standard, vocab.rates, priced_part=True)
-        reason = cost.payer_problem(standard, part, vocab.facts, part=True) if part is not None else None
+    reason = cost.payers_problem(standard, vocab.rates, vocab.facts)
     if reason:
         bad("provision", reason)
 

@@ -290,3 +290,26 @@ def test_a_part_priced_cost_already_above_the_threshold_is_still_checked(tmp_pat
     # Under the threshold, the unpriced record still leaves the check to when its rate is added.
     small = make_project_with_provision(tmp_path / "small", [_yaml(record()), _yaml(unpriced)])
     assert run_oap("check", "--root", str(small)).returncode == 0
+
+
+def test_a_councils_local_rate_that_lifts_a_cost_above_the_threshold_is_a_located_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The national check prices at the national rates only. 2 hours a day of one-to-one teaching assistant time
+    (5 x 120 minutes x 38 weeks = 380 hours) is £5,312 at £13.98, under the threshold; at a council's £20 it is £7,600,
+    above it, with only school budgets paying. Before the fix the council's edition showed £7,600 unchecked."""
+    two_hours = record(minutes_per_session=(120, 120))
+    corpus = load_corpus(make_project_with_provision(tmp_path / "n", [_yaml(two_hours)]))
+    assert Edition.of(corpus).cost(corpus.standards[0]) == cost.Cost(5312, 5312)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(overlay.OapError) as caught:
+        overlay.load_overlay(Path("c"), corpus)
+    assert [str(p) for p in caught.value.problems] == [
+        "c/council.yaml:12:13: local_rates[0].amount: at this rate, the typical annual cost per pupil of national standard "
+        f"'{corpus.standards[0].id}' ({corpus.standards[0].source}) is £7,600, above the £6,000 threshold (2026-27, fact "
+        "sen-support-threshold) that a school meets from its own budget, and it names neither high-needs-top-up in "
+        "who_pays nor the education, health and care (EHC) plan route in access_route: check the rate, or tell the "
+        "national project"
+    ]
