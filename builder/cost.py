@@ -97,13 +97,16 @@ def standard_cost(standard: Standard, rates: Mapping[str, Rate], *, priced_part:
     return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
 
 
+_POUNDS = re.compile(r"£\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+"""The first amount in pounds in a fact's value: '£6,000' in '£6,000 a year'."""
+
+
 def threshold(facts: Mapping[str, Fact]) -> int | None:
-    """The threshold in whole pounds, read from its fact ('£6,000' gives 6000); None when the project has no such fact."""
+    """The threshold in whole pounds, read from the first amount in its fact's value ('£6,000 a year' gives 6000);
+    None when the project has no such fact, or its value names no amount (`oap check` reports that)."""
     fact = facts.get(THRESHOLD_FACT)
-    if fact is None:
-        return None
-    digits = fact.value.replace("£", "").replace(",", "").strip()
-    return int(Decimal(digits)) if digits.replace(".", "", 1).isdigit() else None
+    found = _POUNDS.search(fact.value) if fact is not None else None
+    return int(found.group(1).replace(",", "")) if found else None
 
 
 def names_ehc_plan_route(access_route: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 
 from builder import cost, overlay
 from builder.edition import Edition
-from builder.model import Provision, Rate
+from builder.model import Fact, Provision, Rate
 from builder.opendata import standards_json
 from builder.pipeline import gather
 from builder.project import load_corpus
@@ -313,3 +313,23 @@ def test_a_councils_local_rate_that_lifts_a_cost_above_the_threshold_is_a_locate
         "who_pays nor the education, health and care (EHC) plan route in access_route: check the rate, or tell the "
         "national project"
     ]
+
+
+@pytest.mark.parametrize(("value", "pounds"), [("£6,000", 6000), ("£6,000 a year", 6000), ("£6000", 6000), ("£6,500.50", 6500)])
+def test_the_threshold_is_read_from_the_facts_value_as_readers_see_it(value: str, pounds: int) -> None:
+    """A value such as '£6,000 a year' once turned the payer check off without a word."""
+    fact = Fact(id=cost.THRESHOLD_FACT, value=value, description="d", applies="2026-27", review_by=dt.date(2027, 1, 1), source="s")
+    assert cost.threshold({cost.THRESHOLD_FACT: fact}) == pounds
+
+
+def test_a_threshold_fact_with_no_amount_is_a_located_problem(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    facts = root / "standards" / "vocabularies" / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    start = text.index("- id: sen-support-threshold")
+    line = text.index("value:", start)
+    end = text.index("\n", line)
+    facts.write_text(text[:line] + 'value: "six thousand pounds"' + text[end:], encoding="utf-8")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "value: the payer check reads the threshold from this value, so it must be an amount in pounds" in result.stderr
