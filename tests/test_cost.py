@@ -333,3 +333,17 @@ def test_a_threshold_fact_with_no_amount_is_a_located_problem(tmp_path: Path) ->
     result = run_oap("check", "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "value: the payer check reads the threshold from this value, so it must be an amount in pounds" in result.stderr
+
+
+def test_each_records_basis_is_its_own_bullet_and_the_legal_basis_is_not_in_the_list(tmp_path: Path) -> None:
+    """Before the fix, trim_blocks ate the new line after each bullet's '{% endif %}': the bullets ran into one line and
+    the last one swallowed **Legal basis** and **Evidence** on every quantified standard's page."""
+    import markdown
+
+    second = record(group="small-group", group_size=(2, 4), basis="A second basis.")
+    corpus = load_corpus(make_project_with_provision(tmp_path / "b", [_yaml(record()), _yaml(second)]))
+    page = Renderer(Edition.of(corpus)).render().pages["standards/cognition-and-learning/primary.md"]
+    html = markdown.markdown(page, extensions=["tables", "attr_list", "md_in_html"])
+    items = [li for li in html.split("<li>")[1:] if "A test." in li or "A second basis." in li]
+    assert len(items) == 2, html
+    assert all("Legal basis" not in li.split("</li>")[0] for li in items), html
