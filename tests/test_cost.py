@@ -347,3 +347,19 @@ def test_each_records_basis_is_its_own_bullet_and_the_legal_basis_is_not_in_the_
     items = [li for li in html.split("<li>")[1:] if "A test." in li or "A second basis." in li]
     assert len(items) == 2, html
     assert all("Legal basis" not in li.split("</li>")[0] for li in items), html
+
+
+def test_whole_class_only_provision_says_there_is_no_per_pupil_cost_not_that_a_rate_is_missing(tmp_path: Path) -> None:
+    """A universal standard may only quantify whole-class provision. Before the fix its page said the cost was 'not
+    worked out: a rate with a source is missing', which is untrue: whole-class provision has no per-pupil cost."""
+    from builder.printdocs import PrintBuilder
+
+    whole = record(group="whole-class")
+    corpus = load_corpus(make_project_with_provision(tmp_path / "w", [_yaml(whole)], tier="universal"))
+    edition = Edition.of(corpus)
+    s = corpus.standards[0]
+    page = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
+    printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    for text in (page, printed):
+        assert "rate with a source is missing" not in text
+        assert "none: whole-class provision is part of ordinary teaching" in text.replace("\\", "")
