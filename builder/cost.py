@@ -13,6 +13,7 @@ not worked out at all: a partial sum would understate it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +27,12 @@ THRESHOLD_FACT = "sen-support-threshold"
 TOP_UP_STREAM = "high-needs-top-up"
 EHC_PLAN_WORDS = ("education, health and care plan", "ehc plan", "ehcp")
 """Words in an access route that name the EHC plan route."""
+_CLAUSE = re.compile(r"(?<=[.;:!?])\s+")
+"""Where an access route's clauses end: a plan named in one clause says nothing about the next."""
+_NOT_THE_ROUTE = re.compile(r"\b(no|not|without|never|before|nor)\b|n't|may be necessary")
+"""A clause that names a plan but is not the route to this support: a plan not needed ('no EHC plan is needed',
+'without an EHC plan'), or the legal test for an assessment that most access routes state ('it may be necessary
+for provision to be made through an EHC plan', CFA 2014 s.36(8))."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +78,10 @@ def rate_for(record: Provision, rates: Mapping[str, Rate]) -> Rate | None:
     return found[0] if len(found) == 1 else None
 
 
-def standard_cost(standard: Standard, rates: Mapping[str, Rate]) -> Cost | None:
+def standard_cost(standard: Standard, rates: Mapping[str, Rate], *, priced_part: bool = False) -> Cost | None:
     """The typical annual cost per pupil of a standard's provision, rounded once; None when it cannot be worked out
-    (no per-pupil provision, or a record with no sourced rate)."""
+    (no per-pupil provision, or a record with no sourced rate). With priced_part, the records with no rate are left
+    out instead: a floor under the cost, never shown as the cost, which the payer check still uses."""
     low = high = Decimal(0)
     costed = False
     for record in standard.provision:
@@ -81,29 +89,38 @@ def standard_cost(standard: Standard, rates: Mapping[str, Rate]) -> Cost | None:
             continue
         rate = rate_for(record, rates)
         if rate is None:
+            if priced_part:
+                continue
             return None
         lo, hi = record_cost(record, rate.amount) or (Decimal(0), Decimal(0))
         low, high, costed = low + lo, high + hi, True
     return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
 
 
+_POUNDS = re.compile(r"£\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+"""The first amount in pounds in a fact's value: '£6,000' in '£6,000 a year'."""
+
+
 def threshold(facts: Mapping[str, Fact]) -> int | None:
-    """The threshold in whole pounds, read from its fact ('£6,000' gives 6000); None when the project has no such fact."""
+    """The threshold in whole pounds, read from the first amount in its fact's value ('£6,000 a year' gives 6000);
+    None when the project has no such fact, or its value names no amount (`oap check` reports that)."""
     fact = facts.get(THRESHOLD_FACT)
-    if fact is None:
-        return None
-    digits = fact.value.replace("£", "").replace(",", "").strip()
-    return int(Decimal(digits)) if digits.replace(".", "", 1).isdigit() else None
+    found = _POUNDS.search(fact.value) if fact is not None else None
+    return int(found.group(1).replace(",", "")) if found else None
 
 
 def names_ehc_plan_route(access_route: str) -> bool:
-    text = " ".join(access_route.lower().split())
-    return any(words in text for words in EHC_PLAN_WORDS)
+    """True when a clause of the access route names an EHC plan as the way to this support. A clause that only
+    mentions a plan in passing (not needed, not yet, or the section 36(8) test for an assessment) does not count.
+    Words are a weak signal: a standard whose cost is above the threshold is safest with high-needs-top-up in who_pays."""
+    text = " ".join(access_route.lower().replace("’", "'").split())
+    return any(any(words in clause for words in EHC_PLAN_WORDS) and not _NOT_THE_ROUTE.search(clause) for clause in _CLAUSE.split(text))
 
 
-def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> str | None:
+def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, part: bool = False) -> str | None:
     """Why the payers named cannot cover this cost, or None: a typical cost per pupil above the threshold needs
-    element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route."""
+    element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route. part: the cost is
+    only the priced part of the provision (standard_cost with priced_part), so at least that much."""
     limit = threshold(facts)
     if limit is None or cost.high <= limit:
         return None
@@ -111,7 +128,17 @@ def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact]) -> 
         return None
     fact = facts[THRESHOLD_FACT]
     return (
-        f"the typical annual cost per pupil, {cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
+        f"the typical annual cost per pupil, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
         f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
         "or the education, health and care (EHC) plan route in access_route"
     )
+
+
+def payers_problem(standard: Standard, rates: Mapping[str, Rate], facts: Mapping[str, Fact]) -> str | None:
+    """payer_problem for a standard priced at these rates: on its cost, or, when a record has no rate, on the priced
+    part, a floor that is already a problem when it is above the threshold."""
+    total = standard_cost(standard, rates)
+    if total is not None:
+        return payer_problem(standard, total, facts)
+    part = standard_cost(standard, rates, priced_part=True)
+    return payer_problem(standard, part, facts, part=True) if part is not None else None

@@ -338,6 +338,17 @@ def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> lis
             for j, ref in enumerate(stream.facts):
                 if ref not in vocab.facts:
                     problems.append(fs_doc.problem(("funding_streams", i, "facts", j), f"unknown fact '{ref}' {_known_facts(vocab.facts)}"))
+    from . import cost  # as in provision_problems: kept here so the schema-only paths stay light
+
+    f_doc = docs.get("facts")
+    if f_doc and cost.THRESHOLD_FACT in vocab.facts and cost.threshold(vocab.facts) is None:
+        problems.append(
+            f_doc.problem(
+                ("facts", list(vocab.facts).index(cost.THRESHOLD_FACT), "value"),
+                "the payer check reads the threshold from this value, so it must be an amount in pounds written with £ "
+                f"(it is '{vocab.facts[cost.THRESHOLD_FACT].value}')",
+            )
+        )
     r_doc = docs.get("rates")
     if r_doc:
         priced: dict[str, str] = {}
@@ -519,8 +530,7 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
                 f"universal provision carries no per-pupil cost or top-up: {rec['group']} support belongs in a targeted or higher standard",
             )
     standard = model.build(model.Standard, data)
-    total = cost.standard_cost(standard, vocab.rates)
-    reason = cost.payer_problem(standard, total, vocab.facts) if total is not None else None
+    reason = cost.payers_problem(standard, vocab.rates, vocab.facts)
     if reason:
         bad("provision", reason)
 

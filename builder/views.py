@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .cost import Cost, record_cost, whole_pounds
+from .cost import PER_PUPIL_GROUPS, Cost, record_cost, whole_pounds
 from .markup import Target, environment
 from .markup import lower_first as _lower_first
 from .model import FundingStream, LegalBasis, Rate, Standard, Vocabularies
@@ -103,6 +103,13 @@ class ProvisionRow:
 
 NO_COST = "not worked out: a rate with a source is missing for some of this provision"
 """Said where a standard's typical cost cannot be worked out, on the web and in print alike."""
+NO_PER_PUPIL_COST = "none: whole-class provision is part of ordinary teaching"
+"""Said where all of a standard's provision is whole-class, so there is no per-pupil cost to work out."""
+
+
+def no_cost(standard: Standard) -> str:
+    """Why a standard shows no typical cost: all its provision is whole-class, or a rate is missing."""
+    return NO_COST if any(r.group in PER_PUPIL_GROUPS for r in standard.provision) else NO_PER_PUPIL_COST
 
 
 def quantity(pair: tuple[float, float]) -> str:
@@ -188,6 +195,6 @@ def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
         provision_rates=lambda s: provision_rates(edition, s),
         provision_cost=edition.cost,
         rate_text=rate_text,
-        no_cost=NO_COST,
+        no_cost=no_cost,
     )
     return env

@@ -13,7 +13,7 @@ import pytest
 
 from builder import cost, overlay
 from builder.edition import Edition
-from builder.model import Provision, Rate
+from builder.model import Fact, Provision, Rate
 from builder.opendata import standards_json
 from builder.pipeline import gather
 from builder.project import load_corpus
@@ -228,3 +228,138 @@ def test_the_national_edition_shows_provision_and_its_cost() -> None:
     item = next(i for i in data["standards"] if i["id"] == s.id)
     assert item["typical_annual_cost_per_pupil"]["low"] == total.low
     assert item["provision"][0]["rate"] == "teaching-assistant-hour"
+
+
+# -- review fixes: the payer check is not fooled --------------------------------------------------------------------------
+SECTION_36_8 = (
+    "A parent can ask the council for an education, health and care (EHC) needs assessment at any time under section 36 "
+    "of the Children and Families Act 2014. The council must carry out the assessment if the pupil has or may have "
+    "special educational needs and it may be necessary for provision to be made through an EHC plan (section 36(8)); "
+    "no diagnosis is needed."
+)
+"""The right to ask for an assessment, as most targeted-plus access routes state it: it is not the route to this support."""
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        SECTION_36_8,
+        "The school arranges it from its own budget; no EHC plan is needed.",
+        "This support is given without an education, health and care plan.",
+        "The pupil does not need an EHCP for this.",
+        "Schools never wait for an EHC plan before starting it.",
+    ],
+)
+def test_an_access_route_that_only_mentions_a_plan_is_not_the_ehc_plan_route(route: str) -> None:
+    """Seen in the data: 'no EHC plan is needed' and the section 36(8) test passed the payer check as if the support
+    came through a plan."""
+    assert not cost.names_ehc_plan_route(route)
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "The council agrees an education, health and care plan after a needs assessment.",
+        "Most young people here already have an EHC plan, and transition is planned at annual reviews.",
+        "It is set out in section F of the pupil's EHCP. " + SECTION_36_8,
+    ],
+)
+def test_an_access_route_through_a_plan_is_the_ehc_plan_route(route: str) -> None:
+    assert cost.names_ehc_plan_route(route)
+
+
+def test_the_section_36_8_sentence_does_not_let_a_cost_above_the_threshold_pass(tmp_path: Path) -> None:
+    route = "\n    access_route: " + SECTION_36_8
+    root = make_project_with_provision(tmp_path / "s36", [_yaml(FULL_TIME)], tier="targeted-plus", extra=route)
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert "is above the £6,000 threshold" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_part_priced_cost_already_above_the_threshold_is_still_checked(tmp_path: Path) -> None:
+    """A record with no rate leaves the cost not worked out, but the priced part is a floor: £14,609 of teaching
+    assistant time is above the threshold whatever the class teacher's time costs. Before the fix the check was skipped."""
+    unpriced = record(provider="class-teacher", sessions_per_week=(1, 1), minutes_per_session=(10, 10))
+    root = make_project_with_provision(tmp_path / "part", [_yaml(FULL_TIME), _yaml(unpriced)])
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1, result.stderr
+    assert (
+        "standards[0].provision: the typical annual cost per pupil, at least £14,609 (some of the provision has no "
+        "rate yet), is above the £6,000 threshold"
+    ) in result.stderr
+    # Under the threshold, the unpriced record still leaves the check to when its rate is added.
+    small = make_project_with_provision(tmp_path / "small", [_yaml(record()), _yaml(unpriced)])
+    assert run_oap("check", "--root", str(small)).returncode == 0
+
+
+def test_a_councils_local_rate_that_lifts_a_cost_above_the_threshold_is_a_located_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The national check prices at the national rates only. 2 hours a day of one-to-one teaching assistant time
+    (5 x 120 minutes x 38 weeks = 380 hours) is £5,312 at £13.98, under the threshold; at a council's £20 it is £7,600,
+    above it, with only school budgets paying. Before the fix the council's edition showed £7,600 unchecked."""
+    two_hours = record(minutes_per_session=(120, 120))
+    corpus = load_corpus(make_project_with_provision(tmp_path / "n", [_yaml(two_hours)]))
+    assert Edition.of(corpus).cost(corpus.standards[0]) == cost.Cost(5312, 5312)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(overlay.OapError) as caught:
+        overlay.load_overlay(Path("c"), corpus)
+    assert [str(p) for p in caught.value.problems] == [
+        "c/council.yaml:12:13: local_rates[0].amount: at this rate, the typical annual cost per pupil of national standard "
+        f"'{corpus.standards[0].id}' ({corpus.standards[0].source}) is £7,600, above the £6,000 threshold (2026-27, fact "
+        "sen-support-threshold) that a school meets from its own budget, and it names neither high-needs-top-up in "
+        "who_pays nor the education, health and care (EHC) plan route in access_route: check the rate, or tell the "
+        "national project"
+    ]
+
+
+@pytest.mark.parametrize(("value", "pounds"), [("£6,000", 6000), ("£6,000 a year", 6000), ("£6000", 6000), ("£6,500.50", 6500)])
+def test_the_threshold_is_read_from_the_facts_value_as_readers_see_it(value: str, pounds: int) -> None:
+    """A value such as '£6,000 a year' once turned the payer check off without a word."""
+    fact = Fact(id=cost.THRESHOLD_FACT, value=value, description="d", applies="2026-27", review_by=dt.date(2027, 1, 1), source="s")
+    assert cost.threshold({cost.THRESHOLD_FACT: fact}) == pounds
+
+
+def test_a_threshold_fact_with_no_amount_is_a_located_problem(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    facts = root / "standards" / "vocabularies" / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    start = text.index("- id: sen-support-threshold")
+    line = text.index("value:", start)
+    end = text.index("\n", line)
+    facts.write_text(text[:line] + 'value: "six thousand pounds"' + text[end:], encoding="utf-8")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "value: the payer check reads the threshold from this value, so it must be an amount in pounds" in result.stderr
+
+
+def test_each_records_basis_is_its_own_bullet_and_the_legal_basis_is_not_in_the_list(tmp_path: Path) -> None:
+    """Before the fix, trim_blocks ate the new line after each bullet's '{% endif %}': the bullets ran into one line and
+    the last one swallowed **Legal basis** and **Evidence** on every quantified standard's page."""
+    import markdown
+
+    second = record(group="small-group", group_size=(2, 4), basis="A second basis.")
+    corpus = load_corpus(make_project_with_provision(tmp_path / "b", [_yaml(record()), _yaml(second)]))
+    page = Renderer(Edition.of(corpus)).render().pages["standards/cognition-and-learning/primary.md"]
+    html = markdown.markdown(page, extensions=["tables", "attr_list", "md_in_html"])
+    items = [li for li in html.split("<li>")[1:] if "A test." in li or "A second basis." in li]
+    assert len(items) == 2, html
+    assert all("Legal basis" not in li.split("</li>")[0] for li in items), html
+
+
+def test_whole_class_only_provision_says_there_is_no_per_pupil_cost_not_that_a_rate_is_missing(tmp_path: Path) -> None:
+    """A universal standard may only quantify whole-class provision. Before the fix its page said the cost was 'not
+    worked out: a rate with a source is missing', which is untrue: whole-class provision has no per-pupil cost."""
+    from builder.printdocs import PrintBuilder
+
+    whole = record(group="whole-class")
+    corpus = load_corpus(make_project_with_provision(tmp_path / "w", [_yaml(whole)], tier="universal"))
+    edition = Edition.of(corpus)
+    s = corpus.standards[0]
+    page = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
+    printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    for text in (page, printed):
+        assert "rate with a source is missing" not in text
+        assert "none: whole-class provision is part of ordinary teaching" in text.replace("\\", "")
