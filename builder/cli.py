@@ -8,32 +8,33 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
 from .errors import Fault, OapError, os_fault
 from .model import Corpus
+from .national import Project, find, version_line
 
+ROOT_HELP = "project folder (default: the current folder if it holds standards/ or mkdocs.yml, else the installed national edition)"
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oap", description="Check and publish ordinarily available provision standards.")
-    parser.add_argument("--version", action="version", version=f"oap {__version__}")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="load and validate everything; report every problem at once")
     check.add_argument("--council", type=Path, metavar="DIR", help="also check a council overlay folder")
-    check.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    check.add_argument("--root", type=Path, help=ROOT_HELP)
     check.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     build = sub.add_parser("build", help="check, then build the site (and PDFs) into site/ or --out")
-    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project)")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project, or in the council's folder)")
     build.add_argument("--council", type=Path, metavar="DIR", help="build a council's edition from its overlay folder")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDFs, for quick previews")
     build.add_argument("--timings", action="store_true", help="say how long each stage of the pipeline took, and how often it ran")
-    build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    build.add_argument("--root", type=Path, help=ROOT_HELP)
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
-    new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
+    new = sub.add_parser("new-council", help="create a council repository: council.yaml with every key explained, a README, the pinned national edition, CI")
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
 
@@ -94,26 +95,37 @@ def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
     if not isinstance(exc, OSError):
         return f"oap {args.command}: {exc}{_UNCHANGED.get(args.command, '')}"
     if args.command == "build":
-        text = os_fault(exc, output=args.out or args.root / "site", root=args.root)
+        text = os_fault(exc, output=args.out or _project(args.root, args.council).work / "site", root=args.root or Path("."))
     elif args.command == "new-council":
         text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
     else:
-        text = os_fault(exc, root=args.root)
+        text = os_fault(exc, root=args.root or Path("."))
     return f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}"
+
+
+def _project(root: Path | None, flag: Path | None) -> Project:
+    """The project folder, or the installed national edition with the council's folder for the output."""
+    from .edition import SettingsConflict, choose_council
+
+    try:
+        council = choose_council(flag)[0]
+    except SettingsConflict:  # reported already, as the command's one line
+        council = flag
+    return find(root, council)
 
 
 class _Refused(Exception):
     """A setting the command cannot act on: one line for the user, no traceback."""
 
 
-def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
+def _check(root: Path | None, flag: Path | None, *, quiet: bool = False) -> int:
     from .pipeline import Timings, gather
     from .progress import shown
 
     council, note = _council("check", flag)
     spent = Timings()
     with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-        corpus = gather(root, council, timings=spent).corpus
+        corpus = gather(find(root, council).source, council, timings=spent).corpus
         _warn_overdue(corpus)
     v = corpus.vocab
     local = sum(1 for s in corpus.standards if s.local)
@@ -127,26 +139,27 @@ def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
     return 0
 
 
-def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False) -> int:
+def _build(root: Path | None, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False) -> int:
     from .pipeline import Timings, gather
     from .progress import StderrNow, shown
     from .publish import BuildFailed, build
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING, stream=StderrNow())
-    out = out or root / "site"
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch and not epoch.isdigit():  # MkDocs and the PDFs would each stop on it with a traceback
         print(f"oap build: SOURCE_DATE_EPOCH must be a whole number of seconds since 1 January 1970, not {epoch!r}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
         return 1
     council, note = _council("build", flag)
+    project = find(root, council)
+    out = out or project.work / "site"
     try:
         spent = Timings()
         with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-            edition = gather(root, council, timings=spent)
+            edition = gather(project.source, council, timings=spent)
             corpus = edition.corpus
             _warn_overdue(corpus)
-            build(root, out, edition=edition, pdf=pdf, timings=spent)
+            build(project.work, out, edition=edition, pdf=pdf, config_file=project.source / "mkdocs.yml", timings=spent)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
@@ -158,10 +171,12 @@ def _build(root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timing
 
 
 def _new_council(folder: Path, name: str) -> int:
-    from .scaffold import scaffold
+    from .scaffold import FILES, scaffold
 
     path = scaffold(folder, name)
-    print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")
+    print(
+        f"oap new-council: wrote {path} and {', '.join(list(FILES)[1:])} in {folder}. Edit {path}, then run: oap check --council {folder}"
+    )
     return 0
 
 

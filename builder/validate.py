@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, cast
 
 import jsonschema
@@ -18,8 +17,10 @@ from . import text as text_rule
 from .errors import Problem
 from .load import Document, Path_
 from .model import Fact, Vocabularies
+from .national import edition_root
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "standards" / "schema"
+SCHEMA_DIR = edition_root() / "standards" / "schema"
+"""The schemas of the national edition this package came with (in a checkout, the repository's standards/schema)."""
 
 _NOUNS = {
     "area": "area",
