@@ -18,7 +18,9 @@ QUIET_HELP = "show no progress (no live display, no stage lines); the final line
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oap", description="Check and publish ordinarily available provision standards.")
-    parser.add_argument("--version", action="version", version=version_line())
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="say which oap and which national edition this is, and where it is from"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="load and validate everything; report every problem at once")
@@ -34,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--root", type=Path, help=ROOT_HELP)
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
-    new = sub.add_parser("new-council", help="create a council repository: council.yaml with every key explained, a README, the pinned national edition, CI")
+    new = sub.add_parser(
+        "new-council", help="create a council repository: council.yaml with every key explained, a README, the pinned national edition, CI"
+    )
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
 
@@ -112,6 +116,14 @@ def _project(root: Path | None, flag: Path | None) -> Project:
     except SettingsConflict:  # reported already, as the command's one line
         council = flag
     return find(root, council)
+
+
+class _Version(argparse.Action):
+    """--version, printed on one line however long the path (argparse's own wraps it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_line())
+        parser.exit()
 
 
 class _Refused(Exception):
