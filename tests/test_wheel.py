@@ -259,3 +259,68 @@ def test_the_council_repositorys_ci_runs_as_written(wheel: Path, outside: Path) 
     for made in ("site", "public", ".oap-cache", ".cache"):  # what the runs made in the repository is ignored by git
         if (repo / made).exists():
             assert f"/{made}/" in ignored, made
+
+
+# -- the council repository oap new-council writes -----------------------------------------------------------------------
+def test_new_council_writes_a_council_repository_whose_readme_commands_work(tmp_path: Path) -> None:
+    assert run_oap("new-council", "bc", "--name", "Example  Borough Council", cwd=tmp_path).returncode == 0
+    repo = tmp_path / "bc"
+    assert sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file()) == sorted(FILES)
+    assert (repo / REQUIREMENTS).read_text(encoding="utf-8").splitlines()[-1] == f"oap-standards=={__version__}"
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# Example Borough Council: ordinarily available provision\n")
+    assert [h for h in readme.splitlines() if h.startswith("## ")] == [
+        "## Edit",
+        "## Check",
+        "## Preview",
+        "## Publish",
+        "## A new national edition",
+    ]
+    commands = [line.split("#")[0].split() for line in readme.splitlines() if line.startswith(".venv/bin/oap ")]
+    assert commands == [
+        [".venv/bin/oap", "check", "--council", "."],
+        [".venv/bin/oap", "build", "--council", ".", "--no-pdf", "--out", "preview"],
+    ]
+    check = run_oap(*commands[0][1:], cwd=repo)  # here the national edition is the checkout's: no project in bc/
+    assert check.returncode == 0, check.stderr
+    assert "`.venv/bin/oap build --council . --out site`" in readme
+    for made in ("/.venv/", "/site/", "/public/", "/preview/", "/.oap-cache/"):
+        assert made in (repo / ".gitignore").read_text(encoding="utf-8").splitlines()
+    gh = yaml.safe_load((repo / GITHUB_WORKFLOW).read_text(encoding="utf-8"))
+    assert "${{ steps.deployment.outputs.page_url }}" == gh["jobs"]["deploy"]["environment"]["url"]
+    assert yaml.safe_load((repo / GITLAB_CI).read_text(encoding="utf-8"))["pages"]["artifacts"]["paths"] == ["public"]
+
+
+def test_new_council_never_overwrites_a_file(tmp_path: Path) -> None:
+    (tmp_path / "bc" / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / "bc" / "README.md").write_text("ours\n", encoding="utf-8")
+    (tmp_path / "bc" / GITHUB_WORKFLOW).write_text("ours\n", encoding="utf-8")
+    result = run_oap("new-council", "bc", "--name", "Example Borough Council", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "bc/README.md: already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
+        "bc/.github/workflows/publish.yml: already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
+        "2 problems found; nothing was written.",
+    ]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "bc/.github/workflows/publish.yml",
+        "bc/README.md",
+    ]
+    assert (tmp_path / "bc" / "README.md").read_text(encoding="utf-8") == "ours\n"
+
+
+def test_the_ci_matrix_examples_build_each_council_in_its_own_job() -> None:
+    """The documented matrix (README, "For councils"): one job per council, each with its own pinned edition."""
+    gh = yaml.safe_load((ROOT / "examples" / "ci" / "council-editions.github.yml").read_text(encoding="utf-8"))
+    job = gh["jobs"]["edition"]
+    assert job["strategy"]["fail-fast"] is False and job["needs"] == "councils"
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs[1:] == [
+        "python -m pip install -r councils/${{ matrix.council }}/requirements.txt",
+        "oap check --council councils/${{ matrix.council }}",
+        "oap build --council councils/${{ matrix.council }} --out editions/${{ matrix.council }}",
+    ]
+    assert system_step(runs[0])
+    gl = yaml.safe_load((ROOT / "examples" / "ci" / "council-editions.gitlab-ci.yml").read_text(encoding="utf-8"))["edition"]
+    assert system_step(gl["before_script"][0])
+    assert [c.replace("$COUNCIL", "${{ matrix.council }}") for c in gl["before_script"][1:] + gl["script"]] == runs[1:]
