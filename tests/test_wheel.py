@@ -298,8 +298,8 @@ def test_new_council_never_overwrites_a_file(tmp_path: Path) -> None:
     result = run_oap("new-council", "bc", "--name", "Example Borough Council", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [
-        "bc/README.md: already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
         "bc/.github/workflows/publish.yml: already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
+        "bc/README.md: already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
         "2 problems found; nothing was written.",
     ]
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
