@@ -79,6 +79,28 @@ def test_the_wheel_carries_the_national_edition_and_its_version(wheel: Path) -> 
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
+def test_the_unpacked_wheel_checks_a_council_with_its_own_national_edition(wheel: Path, outside: Path) -> None:
+    """The quick version of the test below: the wheel unpacked as pip would lay it out, first on PYTHONPATH, run from a
+    folder with no project; it checks a council against the national edition it carries, not the checkout's."""
+    lib = outside / "lib"
+    with zipfile.ZipFile(wheel) as z:
+        z.extractall(lib)
+    (outside / "empty").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(lib), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("OAP_COUNCIL", None)
+    oap = [sys.executable, "-m", "builder.cli"]
+    version = run([*oap, "--version"], outside / "empty", env).stdout
+    assert version == f"oap {__version__} (national edition {__version__}, installed at {lib / 'builder' / 'national_edition'})\n"
+    run([*oap, "new-council", "bc", "--name", "Example Borough Council"], outside / "empty", env)
+    assert run([*oap, "check", "--council", "bc"], outside / "empty", env).stdout.splitlines()[-1].startswith("oap check: OK: ")
+    vocab = lib / "builder" / "national_edition" / "standards" / "vocabularies" / "providers.yaml"
+    vocab.write_text(
+        vocab.read_text(encoding="utf-8").replace("id: class-teacher\n", "id: class-teacher\n  oops: 1\n", 1), encoding="utf-8"
+    )
+    broken = subprocess.run([*oap, "check", "--council", "bc"], cwd=outside / "empty", env=env, capture_output=True, text=True)
+    assert broken.returncode == 1 and "providers.yaml" in broken.stderr and "oops" in broken.stderr  # the carried copy is the one read
+
+
 # -- a fresh environment with the wheel installed ----------------------------------------------------------------------
 def runtime_lock() -> str:
     """The lines of requirements.lock the runtime needs, with their hashes: the lock also holds the test tools.
@@ -237,7 +259,8 @@ def test_the_council_repositorys_ci_runs_as_written(wheel: Path, outside: Path) 
     deploy = gh["jobs"]["deploy"]
     assert deploy["needs"] == "build" and deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert "main" in deploy["if"] and gh["on"]["push"]["branches"] == ["main"]
+    triggers = gh[True]  # the key `on`: YAML 1.1 (PyYAML) reads it as true; GitHub reads it as "on"
+    assert "main" in deploy["if"] and triggers["push"]["branches"] == ["main"]
     installed = run([str(venv / "bin" / "python"), "-m", "pip", "show", "oap-standards"], repo, env).stdout
     assert f"Version: {__version__}" in installed and str(venv) in installed  # the wheel, in the venv: not the checkout
 
