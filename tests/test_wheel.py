@@ -95,7 +95,7 @@ def test_the_unpacked_wheel_checks_a_council_with_its_own_national_edition(wheel
     assert run([*oap, "check", "--council", "bc"], outside / "empty", env).stdout.splitlines()[-1].startswith("oap check: OK: ")
     vocab = lib / "builder" / "national_edition" / "standards" / "vocabularies" / "providers.yaml"
     vocab.write_text(
-        vocab.read_text(encoding="utf-8").replace("id: class-teacher\n", "id: class-teacher\n  oops: 1\n", 1), encoding="utf-8"
+        vocab.read_text(encoding="utf-8").replace("id: class-teacher\n", "id: class-teacher\n    oops: 1\n", 1), encoding="utf-8"
     )
     broken = subprocess.run([*oap, "check", "--council", "bc"], cwd=outside / "empty", env=env, capture_output=True, text=True)
     assert broken.returncode == 1 and "providers.yaml" in broken.stderr and "oops" in broken.stderr  # the carried copy is the one read
