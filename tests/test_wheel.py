@@ -332,9 +332,17 @@ def test_new_council_never_overwrites_a_file(tmp_path: Path) -> None:
     assert (tmp_path / "bc" / "README.md").read_text(encoding="utf-8") == "ours\n"
 
 
-def test_the_ci_matrix_examples_build_each_council_in_its_own_job() -> None:
-    """The documented matrix (README, "For councils"): one job per council, each with its own pinned edition."""
+def test_the_ci_matrix_examples_build_each_council_in_its_own_job(tmp_path: Path) -> None:
+    """The documented matrix (README, "For councils"): one job per council, each with its own pinned edition. The
+    listing step runs here; each job's commands are the council repository's, which the test above runs."""
     gh = yaml.safe_load((ROOT / "examples" / "ci" / "council-editions.github.yml").read_text(encoding="utf-8"))
+    for folder in ("northbrook-and-fenmoor", "bc", ".git"):
+        (tmp_path / "councils" / folder).mkdir(parents=True)
+    (listing,) = [s["run"] for s in gh["jobs"]["councils"]["steps"] if "run" in s]
+    run(listing, tmp_path, {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "out")}, shell="bash")
+    assert (tmp_path / "out").read_text(encoding="utf-8") == 'list=["bc", "northbrook-and-fenmoor"]\n'
+    assert gh["jobs"]["councils"]["outputs"]["list"] == "${{ steps.list.outputs.list }}"
+    assert gh["jobs"]["edition"]["strategy"]["matrix"]["council"] == "${{ fromJSON(needs.councils.outputs.list) }}"
     job = gh["jobs"]["edition"]
     assert job["strategy"]["fail-fast"] is False and job["needs"] == "councils"
     runs = [s["run"] for s in job["steps"] if "run" in s]
