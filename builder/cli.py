@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+from .edition import Project, find, version_line
 from .errors import Fault, OapError, os_fault
 from .model import Corpus
-from .national import Project, find, version_line
 
 ROOT_HELP = "project folder (default: the current folder if it holds standards/ or mkdocs.yml, else the installed national edition)"
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"

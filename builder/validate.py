@@ -14,10 +14,10 @@ from referencing.jsonschema import DRAFT202012
 
 from . import prose
 from . import text as text_rule
+from .edition import edition_root
 from .errors import Problem
 from .load import Document, Path_
 from .model import Fact, Vocabularies
-from .national import edition_root
 
 SCHEMA_DIR = edition_root() / "standards" / "schema"
 """The schemas of the national edition this package came with (in a checkout, the repository's standards/schema)."""
