@@ -13,7 +13,7 @@ ifneq ($(PY_WANT),$(shell cat $(STAMP) 2>/dev/null))
 .PHONY: $(STAMP)
 endif
 
-.PHONY: build preview serve check test test-fast lint bench setup clean lock schema
+.PHONY: build preview serve check test test-fast lint bench setup clean lock schema wheel
 
 $(STAMP): requirements.lock pyproject.toml scripts/python-env.sh scripts/check-install.py
 	bash scripts/system-packages.sh
@@ -60,6 +60,16 @@ test-fast: $(STAMP) lint
 schema: $(STAMP)
 	$(VENV)/bin/python scripts/sync-schema.py
 
+# The national edition as a package: dist/oap_standards-X.Y.Z-py3-none-any.whl, with the national standards,
+# vocabularies, schemas, site configuration and templates as package data (the package version is the edition).
+# A council installs it with `pip install oap-standards==X.Y.Z` (README, "For councils"). build/ goes first: setuptools
+# would otherwise copy files deleted since the last wheel. tests/test_wheel.py installs it into a fresh venv.
+wheel: $(STAMP)
+	rm -rf build
+	$(VENV)/bin/python -m pip wheel --no-deps --no-build-isolation --no-index -q -w dist .
+	rm -rf build
+	@ls dist/oap_standards-*.whl
+
 bench: $(STAMP)
 	$(VENV)/bin/python -m tests.bench
 
@@ -67,4 +77,4 @@ lock:
 	bash scripts/lock.sh
 
 clean:
-	rm -rf site .oap-cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf site .oap-cache .pytest_cache .mypy_cache .ruff_cache build dist

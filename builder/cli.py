@@ -8,10 +8,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
+from .edition import Project, find, version_line
 from .errors import Fault, OapError, os_fault
 from .model import Corpus
 
+ROOT_HELP = "project folder (default: the current folder if it holds standards/ or mkdocs.yml, else the installed national edition)"
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
 PREVIOUS_HELP = (
     "the previous edition's data/standards.json: publish a 'What changed in this edition' page and mark new and "
@@ -21,20 +22,22 @@ PREVIOUS_HELP = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oap", description="Check and publish ordinarily available provision standards.")
-    parser.add_argument("--version", action="version", version=f"oap {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="say which oap and which national edition this is, and where it is from"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     check = sub.add_parser("check", help="load and validate everything; report every problem at once")
     check.add_argument("--council", type=Path, metavar="DIR", help="also check a council overlay folder")
-    check.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    check.add_argument("--root", type=Path, help=ROOT_HELP)
     check.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     build = sub.add_parser("build", help="check, then build the site (and PDFs) into site/ or --out")
-    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project)")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/ in the project, or in the council's folder)")
     build.add_argument("--council", type=Path, metavar="DIR", help="build a council's edition from its overlay folder")
     build.add_argument("--no-pdf", action="store_true", help="skip the PDFs, for quick previews")
     build.add_argument("--timings", action="store_true", help="say how long each stage of the pipeline took, and how often it ran")
-    build.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    build.add_argument("--root", type=Path, help=ROOT_HELP)
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     build.add_argument("--previous", type=Path, metavar="FILE", help=PREVIOUS_HELP)
 
@@ -47,14 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("new", type=Path, metavar="NEW", help="the later edition's standards.json")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="plain English (the default) or JSON")
 
-    new = sub.add_parser("new-council", help="create a council overlay folder with every key explained")
+    new = sub.add_parser(
+        "new-council", help="create a council repository: council.yaml with every key explained, a README, the pinned national edition, CI"
+    )
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
 
     compare = sub.add_parser("compare", help="set council overlays side by side: one HTML page and one CSV")
     compare.add_argument("councils", type=Path, nargs="+", metavar="DIR", help="council overlay folders, one column each")
-    compare.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: comparison/ in the project)")
-    compare.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    compare.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: comparison/ in the project or the current folder)"
+    )
+    compare.add_argument("--root", type=Path, help=ROOT_HELP)
     imp = sub.add_parser(
         "import-services",
         help="import services from the council's Open Referral UK feed (a saved JSON file) into its folder",
@@ -70,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         "feeds", type=Path, nargs="+", metavar="FEED.json", help="the feed: a saved /services page (every page, if it has several)"
     )
     imp.add_argument("--council", type=Path, metavar="DIR", required=True, help="the council folder to import into")
-    imp.add_argument("--root", type=Path, default=Path("."), help="project folder (default: current folder)")
+    imp.add_argument("--root", type=Path, help=ROOT_HELP)
 
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
@@ -84,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "compare":
             from .compare import compare as run_compare
 
-            print(run_compare(args.root, args.councils, args.out or args.root / "comparison"))
+            project = find(args.root, None)
+            print(run_compare(project.source, args.councils, args.out or project.work / "comparison"))
             return 0
         if args.command == "diff":
             from .changes import diff_command
 
             return diff_command(args.old, args.new, fmt=args.format)
         if args.command == "import-services":
-            return _import_services(args.root, args.feeds, args.council)
+            return _import_services(find(args.root, args.council).source, args.feeds, args.council)
         return _new_council(args.dir, args.name)
     except OapError as exc:
         print(exc.report(), file=sys.stderr)
@@ -147,13 +155,13 @@ def _fault_line(args: argparse.Namespace, exc: Exception) -> str:
     if not isinstance(exc, OSError):
         return f"oap {args.command}: {exc}{_UNCHANGED.get(args.command, '')}"
     if args.command == "build":
-        text = os_fault(exc, output=args.out or args.root / "site", root=args.root)
+        text = os_fault(exc, output=args.out or _project(args.root, args.council).work / "site", root=args.root or Path("."))
     elif args.command == "compare":
-        text = os_fault(exc, output=args.out or args.root / "comparison", root=args.root)
+        text = os_fault(exc, output=args.out or _project(args.root, None).work / "comparison", root=args.root or Path("."))
     elif args.command == "new-council":
         text = os_fault(exc, output=args.dir, elsewhere="choose another folder")
     else:
-        text = os_fault(exc, root=getattr(args, "root", None))  # oap diff has no --root
+        text = os_fault(exc, root=getattr(args, "root", None) or Path("."))  # oap diff has no --root
     return f"oap {args.command}: {text}{_UNCHANGED.get(args.command, '')}"
 
 
@@ -169,18 +177,37 @@ def _previous(flag: Path | None) -> tuple[Path | None, str]:
     return previous, f" (from {PREVIOUS_ENV}={from_env})" if from_env else ""
 
 
+def _project(root: Path | None, flag: Path | None) -> Project:
+    """The project folder, or the installed national edition with the council's folder for the output."""
+    from .edition import SettingsConflict, choose_council
+
+    try:
+        council = choose_council(flag)[0]
+    except SettingsConflict:  # reported already, as the command's one line
+        council = flag
+    return find(root, council)
+
+
+class _Version(argparse.Action):
+    """--version, printed on one line however long the path (argparse's own wraps it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_line())
+        parser.exit()
+
+
 class _Refused(Exception):
     """A setting the command cannot act on: one line for the user, no traceback."""
 
 
-def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
+def _check(root: Path | None, flag: Path | None, *, quiet: bool = False) -> int:
     from .pipeline import Timings, gather
     from .progress import shown
 
     council, note = _council("check", flag)
     spent = Timings()
     with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-        corpus = gather(root, council, timings=spent).corpus
+        corpus = gather(find(root, council).source, council, timings=spent).corpus
         _warn_overdue(corpus)
     v = corpus.vocab
     local = sum(1 for s in corpus.standards if s.local)
@@ -195,14 +222,20 @@ def _check(root: Path, flag: Path | None, *, quiet: bool = False) -> int:
 
 
 def _build(
-    root: Path, out: Path | None, flag: Path | None, *, pdf: bool, timings: bool = False, quiet: bool = False, previous: Path | None = None
+    root: Path | None,
+    out: Path | None,
+    flag: Path | None,
+    *,
+    pdf: bool,
+    timings: bool = False,
+    quiet: bool = False,
+    previous: Path | None = None,
 ) -> int:
     from .pipeline import Timings, gather
     from .progress import StderrNow, shown
     from .publish import BuildFailed, build
 
     logging.basicConfig(format="%(levelname)s: %(message)s", level=logging.WARNING, stream=StderrNow())
-    out = out or root / "site"
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch and not epoch.isdigit():  # MkDocs and the PDFs would each stop on it with a traceback
         print(f"oap build: SOURCE_DATE_EPOCH must be a whole number of seconds since 1 January 1970, not {epoch!r}", file=sys.stderr)
@@ -210,13 +243,15 @@ def _build(
         return 1
     council, note = _council("build", flag)
     previous, compared = _previous(previous)
+    project = find(root, council)
+    out = out or project.work / "site"
     try:
         spent = Timings()
         with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-            edition = gather(root, council, previous=previous, timings=spent)
+            edition = gather(project.source, council, previous=previous, timings=spent)
             corpus = edition.corpus
             _warn_overdue(corpus)
-            build(root, out, edition=edition, pdf=pdf, timings=spent)
+            build(project.work, out, edition=edition, pdf=pdf, config_file=project.source / "mkdocs.yml", timings=spent)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)
         print("oap build: nothing was changed in the output folder.", file=sys.stderr)
@@ -230,10 +265,12 @@ def _build(
 
 
 def _new_council(folder: Path, name: str) -> int:
-    from .scaffold import scaffold
+    from .scaffold import FILES, scaffold
 
     path = scaffold(folder, name)
-    print(f"oap new-council: wrote {path}. Edit it, then run: oap check --council {folder}")
+    print(
+        f"oap new-council: wrote {path} and {', '.join(list(FILES)[1:])} in {folder}. Edit {path}, then run: oap check --council {folder}"
+    )
     return 0
 
 

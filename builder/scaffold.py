@@ -1,4 +1,5 @@
-"""`oap new-council`: a new council folder with a valid council.yaml in which every key is explained."""
+"""`oap new-council`: a new council repository: a valid council.yaml in which every key is explained, a README for the
+council's team, the pinned national edition, and CI that checks, builds and publishes (GitHub Pages or GitLab Pages)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shlex
 import unicodedata
 from pathlib import Path
 
+from . import __version__
 from .errors import OapError, Problem, blame
 from .markup import environment
 from .overlay import COUNCIL_FILE, shown_path
@@ -29,8 +31,25 @@ def slugify(name: str) -> str:
     return slug
 
 
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+"""The Debian and Ubuntu packages WeasyPrint needs for the PDFs (as scripts/system-packages.sh installs them)."""
+REQUIREMENTS = "requirements.txt"
+GITHUB_WORKFLOW = ".github/workflows/publish.yml"
+GITLAB_CI = ".gitlab-ci.yml"
+FILES = {
+    COUNCIL_FILE: "council.yaml.j2",
+    "README.md": "council/README.md.j2",
+    REQUIREMENTS: "council/requirements.txt.j2",
+    ".gitignore": "council/gitignore.j2",
+    GITHUB_WORKFLOW: "council/github-publish.yml.j2",
+    GITLAB_CI: "council/gitlab-ci.yml.j2",
+}
+"""Every file of a new council repository, council.yaml first, and the template each is written from."""
+
+
 def scaffold(folder: Path, name: str) -> Path:
-    """Write a valid, fully commented council.yaml into folder; never overwrite one."""
+    """Write a council repository into folder (FILES); return its council.yaml. Never overwrite a file: if any of
+    them exists, nothing is written."""
     path = folder / COUNCIL_FILE
     slug = slugify(name)
     if not slug:
@@ -60,27 +79,43 @@ def scaffold(folder: Path, name: str) -> Path:
                 )
             ]
         )
+    there = [rel for rel in FILES if os.path.lexists(folder / rel)]
+    if there:
+        raise OapError(
+            [
+                Problem(
+                    shown_path(folder / rel),
+                    message="already exists; oap new-council never overwrites a file (move it aside, or choose a new folder)",
+                )
+                for rel in there
+            ]
+        )
     env = environment("text")
-    # YAML values are written as JSON strings, which are valid double-quoted YAML whatever the name holds.
-    text = env.get_template("council.yaml.j2").render(
-        name_yaml=json.dumps(name, ensure_ascii=False),
-        slug=slug,
-        send_team_yaml=json.dumps(f"{name} SEND team", ensure_ascii=False),
-        folder=shlex.quote(folder.as_posix()),
-    )
-    data = text.encode("utf-8")  # before anything is made: nothing is left half-written
-    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    values = {
+        # YAML values are written as JSON strings, which are valid double-quoted YAML whatever the name holds.
+        "name_yaml": json.dumps(name, ensure_ascii=False),
+        "slug": slug,
+        "send_team_yaml": json.dumps(f"{name} SEND team", ensure_ascii=False),
+        "folder": shlex.quote(folder.as_posix()),
+        "name": " ".join(name.split()),  # the README's title: one line
+        "version": __version__,
+        "system_packages": SYSTEM_PACKAGES,
+    }
+    # Every file rendered before anything is made: nothing is left half-written.
+    data = {rel: env.get_template(template).render(**values).encode("utf-8") for rel, template in FILES.items()}
+    targets = [folder / rel for rel in FILES]
+    made = sorted({p for t in targets for p in t.parents if not p.exists()}, key=lambda p: len(p.parts), reverse=True)
+    written: list[Path] = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "xb")  # x: never overwrite, even a file made since the check above
-    except BaseException:
-        _remove_empty(made)
-        raise
-    try:
-        with fh, blame(folder):
-            fh.write(data)
-    except BaseException:  # a full disk: no empty or cut-short council.yaml is left behind
-        path.unlink(missing_ok=True)
+        with blame(folder):
+            for target in targets:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "xb") as fh:  # x: never overwrite, even a file made since the check above
+                    written.append(target)
+                    fh.write(data[target.relative_to(folder).as_posix()])
+    except BaseException:  # a full disk: no empty or cut-short file is left behind
+        for target in written:
+            target.unlink(missing_ok=True)
         _remove_empty(made)
         raise
     return path

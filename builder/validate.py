@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any, cast
 
 import jsonschema
@@ -15,11 +14,13 @@ from referencing.jsonschema import DRAFT202012
 
 from . import prose
 from . import text as text_rule
+from .edition import edition_root
 from .errors import Problem
 from .load import Document, Path_
 from .model import Fact, Vocabularies
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "standards" / "schema"
+SCHEMA_DIR = edition_root() / "standards" / "schema"
+"""The schemas of the national edition this package came with (in a checkout, the repository's standards/schema)."""
 
 _NOUNS = {
     "area": "area",

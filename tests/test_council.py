@@ -653,7 +653,10 @@ def uncomment_examples(text: str) -> str:
 def test_new_council_scaffold_passes_check(tmp_path: Path) -> None:
     result = run_oap("new-council", "bc", "--name", "Example Borough Council", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "oap new-council: wrote bc/council.yaml. Edit it, then run: oap check --council bc"
+    assert result.stdout.strip() == (
+        "oap new-council: wrote bc/council.yaml and README.md, requirements.txt, .gitignore, .github/workflows/publish.yml, "
+        ".gitlab-ci.yml in bc. Edit bc/council.yaml, then run: oap check --council bc"
+    )
     text = (tmp_path / "bc" / "council.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     assert (data["name"], data["slug"]) == ("Example Borough Council", "example-borough")
