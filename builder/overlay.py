@@ -112,11 +112,11 @@ def _build(doc: Document, folder: Path, corpus: model.Corpus, problems: list[Pro
     national = corpus.by_id()
     slug = data["slug"]
     logo_name, logo = _check_branding(doc, folder, problems)
-    local = _local_standards(doc, corpus, slug, national, problems)
+    rates = _local_rates(doc, vocab, problems)
+    local = _local_standards(doc, corpus, slug, national, problems, rates)
     notes = _notes(doc, national, {s.id for s in local}, problems)
     services = _services(doc, vocab, problems) + _imported_services(doc, folder, vocab, problems)
     bands = _funding_bands(doc, vocab, problems)
-    rates = _local_rates(doc, vocab, problems)
     return Council(
         name=data["name"],
         slug=slug,
@@ -172,9 +172,15 @@ def _check_branding(doc: Document, folder: Path, problems: list[Problem]) -> tup
 
 
 def _local_standards(
-    doc: Document, corpus: model.Corpus, slug: str, national: dict[str, model.Standard], problems: list[Problem]
+    doc: Document,
+    corpus: model.Corpus,
+    slug: str,
+    national: dict[str, model.Standard],
+    problems: list[Problem],
+    rates: tuple[model.Rate, ...] = (),
 ) -> list[model.Standard]:
-    """Local standards pass the national rules, start with the slug and never reuse a national id."""
+    """Local standards pass the national rules, start with the slug and never reuse a national id. Their payers are
+    checked at the council's own rates: the council wrote them, so a cost its payers cannot meet is its to fix."""
     entries = doc.data.get("local_standards", [])
     seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
@@ -196,11 +202,12 @@ def _local_standards(
         seen.setdefault(sid, i)
     if not entries:
         return []
+    vocab = dataclasses.replace(corpus.vocab, rates={**corpus.vocab.rates, **{r.id: r for r in rates}})
     # id_prefix "" turns off the national area-and-phase prefix rule; the slug rule above replaces it.
     return load_standards_file(
         Path(doc.rel),
         doc.rel,
-        corpus.vocab,
+        vocab,
         problems,
         folder_area=None,
         file_phase=None,
@@ -387,6 +394,7 @@ def _local_rates(doc: Document, vocab: model.Vocabularies, problems: list[Proble
                 source=data["source"],
                 url=data.get("url", ""),
                 local=True,
+                where=str(doc.problem(("local_rates", i, "amount"), "")).removesuffix(": "),
             )
         )
     return tuple(out)

@@ -210,6 +210,53 @@ def test_a_local_rate_must_name_a_national_rate(tmp_path: Path, monkeypatch: pyt
     ]
 
 
+def test_a_local_rate_that_pushes_a_national_standard_over_the_threshold_is_a_located_warning(tmp_path: Path) -> None:
+    """The same 3,800 minutes a year: £885 at the national £13.98, under the threshold, so `oap check` passes nationally.
+    At a council's £100 an hour it is £6,333 (63 1/3 hours x £100), above the £6,000 threshold, and the standard
+    names neither element 3 nor the EHC plan route: the council's edition still checks (a council cannot change
+    national payers), with a warning located at the council's rate that names the standard, both costs and the
+    threshold."""
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL.replace("amount: 20", "amount: 100"), encoding="utf-8")
+    national = run_oap("check", "--root", str(root), cwd=tmp_path)
+    assert national.returncode == 0 and "warning" not in national.stderr, national.stderr
+    local = run_oap("check", "--root", str(root), "--council", "c", cwd=tmp_path)
+    assert local.returncode == 0, local.stderr
+    assert "Traceback" not in local.stderr
+    assert local.stderr.splitlines() == [
+        "warning: c/council.yaml:12:13: local_rates[0].amount: at £100 an hour, the typical annual cost per pupil of "
+        "national standard 'cl-pri-fixture-one' (standards/cognition-and-learning/primary.yaml:3) is £6,333 in this "
+        "edition, above the £6,000 threshold a school meets from its own budget (nationally £885); its payers name "
+        "neither high-needs-top-up nor the EHC plan route, and a council cannot change them: say how top-up funding "
+        "works locally for it in a note under notes.cl-pri-fixture-one, or check the rate"
+    ]
+    # At £20 an hour (£1,267) there is nothing to say.
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    quiet = run_oap("check", "--root", str(root), "--council", "c", cwd=tmp_path)
+    assert quiet.returncode == 0 and "warning" not in quiet.stderr, quiet.stderr
+
+
+def test_a_local_standard_is_checked_against_its_payers_at_the_councils_rates(tmp_path: Path) -> None:
+    """A council's own standard is the council's to fix: at its £100 an hour the same provision costs £6,333, above
+    the threshold its payers can meet, and that is an error located at the local standard (£885 nationally passes)."""
+    root = make_project(tmp_path / "n")
+    standard = (
+        make_project_with_provision(tmp_path / "s", [_yaml(record())])
+        .joinpath("standards/cognition-and-learning/primary.yaml")
+        .read_text(encoding="utf-8")
+    )
+    body = standard.split("standards:\n", 1)[1].replace("id: cl-pri-fixture-one", "id: testshire-fixture-one")
+    (tmp_path / "c").mkdir()
+    for amount, code in (("20", 0), ("100", 1)):
+        text = COUNCIL.replace("amount: 20", f"amount: {amount}") + "local_standards:\n" + body
+        (tmp_path / "c" / "council.yaml").write_text(text, encoding="utf-8")
+        result = run_oap("check", "--root", str(root), "--council", "c", cwd=tmp_path)
+        assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "local_standards[0].provision: the typical annual cost per pupil, £6,333, is above the £6,000 threshold" in result.stderr
+
+
 # -- shown on the pages and in open data --------------------------------------------------------------------------------
 def test_the_national_edition_shows_provision_and_its_cost() -> None:
     edition = gather(ROOT)
