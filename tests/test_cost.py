@@ -231,6 +231,10 @@ def test_a_local_rate_that_pushes_a_national_standard_over_the_threshold_is_a_lo
         "neither high-needs-top-up nor the EHC plan route, and a council cannot change them: say how top-up funding "
         "works locally for it in a note under notes.cl-pri-fixture-one, or check the rate"
     ]
+    make_project(root, {}, site=True)  # the site's files, so the council's edition builds: `oap build` warns the same
+    built = run_oap("build", "--no-pdf", "--quiet", "--root", str(root), "--council", "c", "--out", str(tmp_path / "site"), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert [line for line in built.stderr.splitlines() if line.startswith("warning:")] == local.stderr.splitlines()
     # At £20 an hour (£1,267) there is nothing to say.
     (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
     quiet = run_oap("check", "--root", str(root), "--council", "c", cwd=tmp_path)
