@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import markdown
 import pytest
 
 from builder import cost, overlay
@@ -279,3 +281,16 @@ def test_the_national_edition_shows_provision_and_its_cost() -> None:
     item = next(i for i in data["standards"] if i["id"] == s.id)
     assert item["typical_annual_cost_per_pupil"]["low"] == total.low
     assert item["provision"][0]["rate"] == "teaching-assistant-hour"
+
+
+def test_each_provision_basis_is_its_own_list_item_and_the_legal_basis_follows_the_list() -> None:
+    """Two records, the first with no training: each basis is its own bullet, and the legal basis is a paragraph of
+    its own after the list (a lost line break ran the bullets together and pulled the legal basis into the last)."""
+    edition = gather(ROOT)
+    s = next(s for s in edition.corpus.standards if s.id == "ci-ey-therapist-led-programme")
+    assert len(s.provision) == 2 and not s.provision[0].training
+    html = markdown.markdown(Renderer(edition).render().pages[f"standards/{s.area}/{s.phase}.md"])
+    lists = [ul for ul in re.findall(r"<ul>.*?</ul>", html, re.S) if "Therapist time to assess" in ul]
+    assert len(lists) == 1
+    assert lists[0].count("<li>") == 2
+    assert "Legal basis" not in lists[0]
