@@ -7,12 +7,16 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .edition import Project, find, version_line
 from .errors import Fault, OapError, os_fault
 from .model import Corpus
 
 ROOT_HELP = "project folder (default: the current folder if it holds standards/ or mkdocs.yml, else the installed national edition)"
+if TYPE_CHECKING:
+    from .edition import Edition
+
 QUIET_HELP = "show no progress (no live display, no stage lines); the final line, warnings and problems still print"
 PREVIOUS_HELP = (
     "the previous edition's data/standards.json: publish a 'What changed in this edition' page and mark new and "
@@ -130,6 +134,12 @@ def _warn_overdue(corpus: Corpus) -> None:
         print(f"warning: {line}", file=sys.stderr)
 
 
+def _warn_local_rates(edition: Edition) -> None:
+    """National standards a council's local rates push above the threshold their payers can meet: warnings."""
+    for line in edition.local_rate_warnings():
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
     """The council folder (--council, else OAP_COUNCIL) and the note for the summary line when the environment chose it."""
     from .edition import COUNCIL_ENV, SettingsConflict, choose_council
@@ -207,8 +217,10 @@ def _check(root: Path | None, flag: Path | None, *, quiet: bool = False) -> int:
     council, note = _council("check", flag)
     spent = Timings()
     with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-        corpus = gather(find(root, council).source, council, timings=spent).corpus
+        edition = gather(find(root, council).source, council, timings=spent)
+        corpus = edition.corpus
         _warn_overdue(corpus)
+        _warn_local_rates(edition)
     v = corpus.vocab
     local = sum(1 for s in corpus.standards if s.local)
     extra = f" ({local} local to the council)" if council else ""
@@ -251,6 +263,7 @@ def _build(
             edition = gather(project.source, council, previous=previous, timings=spent)
             corpus = edition.corpus
             _warn_overdue(corpus)
+            _warn_local_rates(edition)
             build(project.work, out, edition=edition, pdf=pdf, config_file=project.source / "mkdocs.yml", timings=spent)
     except BuildFailed as exc:
         print(f"oap build: {exc}", file=sys.stderr)

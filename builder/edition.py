@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .cost import Cost, rate_for, standard_cost
+from .cost import Cost, payer_problem, pounds, rate_for, standard_cost, threshold
 from .council import Council, Note, Service
 from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
@@ -83,6 +83,35 @@ class Edition:
 
     def rate_for(self, record: Provision) -> Rate | None:
         return rate_for(record, self.rates)
+
+    def local_rate_warnings(self) -> list[str]:
+        """A warning for each national standard whose typical cost per pupil the council's local rates push above
+        the threshold when its payers cannot meet that: located at the local rate, naming the standard, its cost at
+        the council's rates and the threshold. A warning, not an error: the national payers are not the council's
+        to change, and a true local rate should still publish; the council can say how top-up works locally in a
+        note. (The council's own local standards are checked at its rates, as errors, when the overlay loads.)"""
+        if self.council is None or not self.council.local_rates:
+            return []
+        facts, out = self.vocab.facts, []
+        limit = threshold(facts)
+        for s in self.corpus.standards:
+            local = self.cost(s)
+            if s.local or local is None or payer_problem(s, local, facts) is None:
+                continue
+            national = standard_cost(s, self.vocab.rates)
+            if national is not None and payer_problem(s, national, facts) is not None:
+                continue  # refused at national rates already: `oap check` reports it as an error
+            used = [r for r in dict.fromkeys(self.rate_for(p) for p in s.provision) if r is not None and r.local]
+            for rate in used:
+                hourly = f"£{rate.amount:,.2f}" if rate.amount != int(rate.amount) else pounds(int(rate.amount))
+                out.append(
+                    f"{rate.where}: at {hourly} an hour, the typical annual cost per pupil of national standard "
+                    f"'{s.id}' ({s.source}) is {local.text()} in this edition, above the {pounds(limit or 0)} threshold a school "
+                    f"meets from its own budget (nationally {national.text() if national else 'not worked out'}); its payers "
+                    "name neither high-needs-top-up nor the EHC plan route, and a council cannot change them: say how "
+                    f"top-up funding works locally for it in a note under notes.{s.id}, or check the rate"
+                )
+        return out
 
     def notes_for(self, standard_id: str) -> list[Note]:
         """The council's notes under a national standard; none in the national baseline."""

@@ -209,6 +209,8 @@ class Rate:
     url: str = ""
     local: bool = False
     """True when a council's overlay set this amount."""
+    where: str = field(default="", compare=False)
+    """Where a council set the amount, 'FILE:LINE:COL: local_rates[I].amount'; empty for a national rate."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import cost, model
+from . import model
 from .branding import HEADER_TEXT, MIN_CONTRAST, contrast_ratio, ratio_text
 from .council import Contact, Council, FundingBand, Note, Service
 from .errors import OapError, Problem
@@ -112,12 +112,11 @@ def _build(doc: Document, folder: Path, corpus: model.Corpus, problems: list[Pro
     national = corpus.by_id()
     slug = data["slug"]
     logo_name, logo = _check_branding(doc, folder, problems)
-    local = _local_standards(doc, corpus, slug, national, problems)
+    rates = _local_rates(doc, vocab, problems)
+    local = _local_standards(doc, corpus, slug, national, problems, rates)
     notes = _notes(doc, national, {s.id for s in local}, problems)
     services = _services(doc, vocab, problems) + _imported_services(doc, folder, vocab, problems)
     bands = _funding_bands(doc, vocab, problems)
-    rates = _local_rates(doc, vocab, problems)
-    _payers_at_local_rates(doc, corpus, local, rates, problems)
     return Council(
         name=data["name"],
         slug=slug,
@@ -173,9 +172,15 @@ def _check_branding(doc: Document, folder: Path, problems: list[Problem]) -> tup
 
 
 def _local_standards(
-    doc: Document, corpus: model.Corpus, slug: str, national: dict[str, model.Standard], problems: list[Problem]
+    doc: Document,
+    corpus: model.Corpus,
+    slug: str,
+    national: dict[str, model.Standard],
+    problems: list[Problem],
+    rates: tuple[model.Rate, ...] = (),
 ) -> list[model.Standard]:
-    """Local standards pass the national rules, start with the slug and never reuse a national id."""
+    """Local standards pass the national rules, start with the slug and never reuse a national id. Their payers are
+    checked at the council's own rates: the council wrote them, so a cost its payers cannot meet is its to fix."""
     entries = doc.data.get("local_standards", [])
     seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
@@ -197,11 +202,12 @@ def _local_standards(
         seen.setdefault(sid, i)
     if not entries:
         return []
+    vocab = dataclasses.replace(corpus.vocab, rates={**corpus.vocab.rates, **{r.id: r for r in rates}})
     # id_prefix "" turns off the national area-and-phase prefix rule; the slug rule above replaces it.
     return load_standards_file(
         Path(doc.rel),
         doc.rel,
-        corpus.vocab,
+        vocab,
         problems,
         folder_area=None,
         file_phase=None,
@@ -388,48 +394,10 @@ def _local_rates(doc: Document, vocab: model.Vocabularies, problems: list[Proble
                 source=data["source"],
                 url=data.get("url", ""),
                 local=True,
+                where=str(doc.problem(("local_rates", i, "amount"), "")).removesuffix(": "),
             )
         )
     return tuple(out)
-
-
-def _payers_at_local_rates(
-    doc: Document, corpus: model.Corpus, local: list[model.Standard], rates: tuple[model.Rate, ...], problems: list[Problem]
-) -> None:
-    """The payer check (builder/cost.py) again at this edition's rates: a local rate may lift a standard's typical cost
-    above the threshold that the national check, at the national rates, found it under."""
-    if not rates:
-        return
-    vocab = corpus.vocab
-    edition_rates = {**vocab.rates, **{r.id: r for r in rates}}
-    where: dict[str, int] = {}
-    for i, entry in enumerate(doc.data.get("local_rates", [])):
-        where.setdefault(entry["rate"], i)
-    for standard in corpus.standards:
-        if cost.payers_problem(standard, vocab.rates, vocab.facts) or not cost.payers_problem(standard, edition_rates, vocab.facts):
-            continue
-        used = {r.id for rec in standard.provision if (r := cost.rate_for(rec, edition_rates)) is not None and r.local}
-        at = min((where[ident] for ident in used if ident in where), default=0)
-        total = cost.standard_cost(standard, edition_rates)
-        part = cost.standard_cost(standard, edition_rates, priced_part=True)
-        amount = total.text() if total else f"at least {cost.pounds(part.high if part else 0)}"
-        fact = vocab.facts[cost.THRESHOLD_FACT]
-        problems.append(
-            doc.problem(
-                ("local_rates", at, "amount"),
-                f"at this rate, the typical annual cost per pupil of national standard '{standard.id}' ({standard.source}) "
-                f"is {amount}, above the {fact.value} threshold ({fact.applies}, fact {cost.THRESHOLD_FACT}) that a school "
-                f"meets from its own budget, and it names neither {cost.TOP_UP_STREAM} in who_pays nor the education, "
-                "health and care (EHC) plan route in access_route: check the rate, or tell the national project",
-            )
-        )
-    index = {entry.get("id"): j for j, entry in enumerate(doc.data.get("local_standards", []))}
-    for standard in local:
-        reason = cost.payers_problem(standard, edition_rates, vocab.facts)
-        if reason and not cost.payers_problem(standard, vocab.rates, vocab.facts) and standard.id in index:
-            problems.append(
-                doc.problem(("local_standards", index[standard.id], "provision"), f"at this council's staff time rates, {reason}")
-            )
 
 
 __all__ = ["BASELINE", "COUNCIL_FILE", "load_overlay"]
