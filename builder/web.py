@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import acronyms, branding, prose, search_words
+from . import acronyms, branding, printdocs, prose, search_words
 from .edition import Edition, build_date
 from .markup import html_text, md_escape, raw_id
 from .model import Standard
@@ -45,6 +45,8 @@ class Renderer:
             standard_url=self.standard_url,
             download=self.download,
             downloads=self.downloads,
+            # The documents made as volumes (printdocs.plan_volumes), for the downloads page to list each volume.
+            volumes=printdocs.volume_plans(edition) if self.downloads else {},
             today=self.today,
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
