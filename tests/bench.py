@@ -23,13 +23,17 @@ with a new id and title, so every page grows), in temporary project folders. The
                   all come from the cache (.oap-cache/pdf)
   one_file_pdfs   how many PDFs `oap build` renders again after one standards file changed (a title in
                   cognition-and-learning/primary.yaml): only those holding its standards, the phase's two guides and
-                  the handbook
+                  the handbook's volume for that area of need
+  scale10x_pdf    the print and PDF stages of `oap build` (their times as `--timings` gives them) at 10x over 1x,
+                  each with an empty PDF cache (linear is 10)
+  peak_mb_10x_pdf peak memory of that whole 10x build with PDFs, every process of it (PDF workers included): a
+                  document of more than printdocs.MAX_STANDARDS standards is made as volumes, so this stays bounded
 
 Wall-clock ratios decide the targets; each *_cpu twin is the same ratio in processor time, which other work on
 the machine hardly moves: when the two disagree, the machine was busy and the run should be repeated.
-PDFs are measured on the national set only: at 10x they alone would take longer than the whole benchmark may,
-so the 5x and 10x builds are site-only (`--no-pdf`). The last line is `bench: key=value ...`; the exit status
-is 1 if any target is missed.
+The PDF ratios above scale10x_pdf are measured on the national set only, and the 5x and 10x site builds are
+site-only (`--no-pdf`); the one 10x build with PDFs (scale10x_pdf) takes about ten times the 1x PDF stage. The last
+line is `bench: key=value ...`; the exit status is 1 if any target is missed.
 """
 
 from __future__ import annotations
