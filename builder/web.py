@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import acronyms, branding, prose, search_words
+from . import acronyms, branding, printdocs, prose, search_words
 from . import changes as compared_editions
 from .changes import Entry, FieldChange
 from .edition import Edition, build_date
@@ -59,6 +59,8 @@ class Renderer:
             standard_url=self.standard_url,
             download=self.download,
             downloads=self.downloads,
+            # The documents made as volumes (printdocs.plan_volumes), for the downloads page to list each volume.
+            volumes=printdocs.volume_plans(edition) if self.downloads else {},
             today=self.today,
             format_version=compared_editions.FORMAT_VERSION,  # data/standards.json's, as builder.changes reads it
         )

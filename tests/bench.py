@@ -23,13 +23,17 @@ with a new id and title, so every page grows), in temporary project folders. The
                   all come from the cache (.oap-cache/pdf)
   one_file_pdfs   how many PDFs `oap build` renders again after one standards file changed (a title in
                   cognition-and-learning/primary.yaml): only those holding its standards, the phase's two guides and
-                  the handbook
+                  the handbook's volume for that area of need
+  scale10x_pdf    the print and PDF stages of `oap build` (their times as `--timings` gives them) at 10x over 1x,
+                  each with an empty PDF cache (linear is 10)
+  peak_mb_10x_pdf peak memory of that whole 10x build with PDFs, every process of it (PDF workers included): a
+                  document of more than printdocs.MAX_STANDARDS standards is made as volumes, so this stays bounded
 
 Wall-clock ratios decide the targets; each *_cpu twin is the same ratio in processor time, which other work on
 the machine hardly moves: when the two disagree, the machine was busy and the run should be repeated.
-PDFs are measured on the national set only: at 10x they alone would take longer than the whole benchmark may,
-so the 5x and 10x builds are site-only (`--no-pdf`). The last line is `bench: key=value ...`; the exit status
-is 1 if any target is missed.
+The PDF ratios above scale10x_pdf are measured on the national set only, and the 5x and 10x site builds are
+site-only (`--no-pdf`); the one 10x build with PDFs (scale10x_pdf) takes about ten times the 1x PDF stage. The last
+line is `bench: key=value ...`; the exit status is 1 if any target is missed.
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ TARGETS: dict[str, tuple[str, float]] = {
     "preview_edit_s": ("<=", 1.0),
     "peak_mb_10x": ("<=", 600),
     "peak_mb_1x_with_pdfs": ("<=", 600),  # the 10x build is site-only; a whole build with PDFs must fit too
+    "scale10x_pdf": ("<=", 11),
+    "peak_mb_10x_pdf": ("<=", 600),
     "family_page_kb": ("<=", 400),
     "noop_build": ("<=", 1.2),
     "one_file_pdfs": ("<=", 3),
@@ -149,6 +155,8 @@ class Run:
     """Processor seconds of the work and its child processes. Other work on a busy machine stretches wall time but
     hardly this, so a wall-time ratio far from its processor-time twin (the *_cpu figures) was distorted by it."""
     peak_mb: float = 0.0
+    output: str = ""
+    """What the command printed (stdout and stderr), for the figures it reports itself (`oap build --timings`)."""
 
 
 def tree_memory_mb(pid: int) -> float:
@@ -204,10 +212,11 @@ def run(cmd: list[str], cwd: Path, *, env: dict[str, str] | None = None) -> Run:
             _, status, usage = os.wait4(proc.pid, 0)
             seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = log.read().decode(errors="replace")
         if proc.returncode != 0:
-            log.seek(0)
-            raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{log.read().decode(errors='replace')[-3000:]}")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, max(peak[0], usage.ru_maxrss / 1024))
+            raise RuntimeError(f"{' '.join(cmd)} failed in {cwd}:\n{output[-3000:]}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime, max(peak[0], usage.ru_maxrss / 1024), output)
 
 
 def fastest(runs: list[Run]) -> Run:
@@ -456,6 +465,39 @@ def measure_full_build(project: Path, work: Path) -> dict[str, float]:
     return {"build_1x_with_pdfs_s": result.seconds, "peak_mb_1x_with_pdfs": result.peak_mb, "pdfs_1x": pdfs}
 
 
+def stage_seconds(output: str, stages: tuple[str, ...]) -> float:
+    """The seconds `oap build --timings` says the named stages took, added up."""
+    found = dict(re.findall(r"\b(\w+) ([\d.]+) s\b", output.split("oap build: stages:", 1)[-1].splitlines()[0]))
+    missing = [stage for stage in stages if stage not in found]
+    if missing:
+        raise RuntimeError(f"oap build --timings did not say how long {', '.join(missing)} took:\n{output[-3000:]}")
+    return sum(float(found[stage]) for stage in stages)
+
+
+def measure_pdf_scale(projects: dict[int, Path], work: Path) -> dict[str, float]:
+    """`oap build` with PDFs at 1x and at 10x, each with an empty PDF cache: the print and PDF stages' time at 10x
+    over 1x, and the peak memory of the whole 10x build (every process of it, PDF workers included)."""
+    from builder.pipeline import PDF_CACHE
+
+    figures: dict[str, float] = {}
+    seconds = {}
+    for factor in (1, FACTORS[-1]):
+        cache = projects[factor] / PDF_CACHE
+        shutil.rmtree(cache, ignore_errors=True)  # every PDF rendered, as in a first build
+        out = work / f"pdf-scale-{factor}x"
+        try:
+            result = run([PY, "-m", "builder.cli", "build", "--root", ".", "--out", str(out), "--timings"], projects[factor])
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)  # later measurements find the project as it was made
+        seconds[factor] = stage_seconds(result.output, ("print", "pdf"))
+        figures[f"pdf_stages_{factor}x_s"] = seconds[factor]
+        figures[f"pdfs_{factor}x"] = len(list((out / "downloads").glob("*.pdf")))
+        figures[f"peak_mb_{factor}x_pdf"] = result.peak_mb
+        shutil.rmtree(out)
+    figures["scale10x_pdf"] = seconds[FACTORS[-1]] / seconds[1]
+    return figures
+
+
 def measure_incremental(project: Path, work: Path) -> dict[str, float]:
     """A build with nothing changed against a site-only build (interleaved), then a build after one file changed.
 
@@ -593,6 +635,7 @@ def main(argv: list[str] | None = None) -> int:
             steps.append(("PDF stage at 1x", partial(measure_pdf, projects[1], work)))
             steps.append(("full build with PDFs at 1x", partial(measure_full_build, projects[1], work)))
             steps.append(("incremental builds at 1x", partial(measure_incremental, projects[1], work)))
+            steps.append(("builds with PDFs at 1x and 10x", partial(measure_pdf_scale, projects, work)))
         for what, measure in steps:
             print(f"[{time.perf_counter() - began:6.1f} s] {what}", file=sys.stderr, flush=True)
             found = measure()

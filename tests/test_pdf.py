@@ -19,18 +19,29 @@ from typing import Any
 import pikepdf
 import pytest
 
-from builder import pdf
+from builder import pdf, printdocs
 from builder.council import Council
 from builder.edition import Edition
 from builder.model import Corpus
 from builder.pipeline import gather
-from builder.printdocs import PrintDocument, print_documents, term_forms, terms_used, timestamp
+from builder.printdocs import PrintDocument, Volume, plan_volumes, print_documents, term_forms, terms_used, timestamp
 from builder.web import Renderer
 
 from .conftest import ROOT, make_project
 
 PHASES = ("early-years", "primary", "secondary", "post-16")
-NAMES = [f"teachers-{p}.pdf" for p in PHASES] + [f"families-{p}.pdf" for p in PHASES] + ["handbook.pdf"]
+AREAS = (
+    "whole-setting",
+    "communication-and-interaction",
+    "cognition-and-learning",
+    "social-emotional-and-mental-health",
+    "sensory-and-physical",
+)
+WHOLE = [f"teachers-{p}.pdf" for p in PHASES] + [f"families-{p}.pdf" for p in PHASES] + ["handbook.pdf"]
+"""The documents of an edition, each in one PDF when it has at most printdocs.MAX_STANDARDS standards."""
+HANDBOOK = ["handbook.pdf"] + [f"handbook-{a}.pdf" for a in AREAS]
+"""The national handbook's volumes (267 standards): the introduction and reference, then one per area of need."""
+NAMES = WHOLE + HANDBOOK[1:]
 
 
 @dataclass
@@ -135,6 +146,13 @@ def test_site_links_each_pdf_with_its_size(built: Build) -> None:
     assert f"(/downloads/teachers-primary.pdf) (PDF, {kb['teachers-primary.pdf']} KB)" in site.pages["standards/whole-setting/primary.md"]
     assert f"(/downloads/families-post-16.pdf) (PDF, {kb['families-post-16.pdf']} KB)" in site.pages["families/post-16.md"]
     assert f"(/downloads/handbook.pdf) (PDF, {kb['handbook.pdf']} KB)" in site.pages["teachers/index.md"]
+    downloads = site.pages["downloads.md"]
+    assert (
+        f"[The complete handbook, volume 1 of 6: introduction and reference](/downloads/handbook.pdf) (PDF, {kb['handbook.pdf']} KB)"
+        in downloads
+    )
+    for number, name in enumerate(HANDBOOK[1:], start=2):
+        assert re.search(rf"\n    - \[Volume {number}: [^]]+\]\(/downloads/{name}\) \(PDF, {kb[name]} KB\)\n", downloads), name
 
 
 # -- accessibility: PDF/UA-1 structure and metadata ------------------------------------------------------------
@@ -397,7 +415,7 @@ def test_cover_names_the_document_edition_and_disclaimer(built: Build, texts: di
     assert re.search(r"Page 2 of (\d+)", texts[name][1]).group(1) == str(len(texts[name]))  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("name", ["teachers-primary.pdf", "families-secondary.pdf", "handbook.pdf"])
+@pytest.mark.parametrize("name", ["teachers-primary.pdf", "families-secondary.pdf", "handbook.pdf", "handbook-whole-setting.pdf"])
 def test_contents_page_numbers_point_at_their_chapters(built: Build, texts: dict[str, list[str]], name: str) -> None:
     chapters = [h for h in headings(built.docs[name], 2) if h != "Contents"]
     contents = "\n".join(texts[name][1:8])  # generous: only the contents pages have dotted leaders
@@ -422,12 +440,57 @@ def test_no_heading_is_left_at_the_foot_of_a_page(built: Build, texts: dict[str,
     assert orphans == []
 
 
-def test_handbook_holds_every_standard(built: Build, texts: dict[str, list[str]]) -> None:
-    text = flat("\n".join(texts["handbook.pdf"]))
-    missing = [s.id for s in built.corpus.standards if f"Standard {s.id} ·" not in text]
-    assert missing == []
+def test_handbook_volumes_hold_every_standard_once(built: Build, texts: dict[str, list[str]]) -> None:
+    """The volumes together are the handbook: each standard in one volume, that of its area of need; the reference
+    chapters and the list of volumes in the first, which every link to the handbook opens."""
+    text = {name: flat("\n".join(texts[name])) for name in HANDBOOK}
+    where = {s.id: [name for name in HANDBOOK if f"Standard {s.id} ·" in text[name]] for s in built.corpus.standards}
+    assert {sid: names for sid, names in where.items() if len(names) != 1} == {}
+    assert all(where[s.id] == [f"handbook-{s.area}.pdf"] for s in built.corpus.standards)
     for part in ("Who pays for what", "Who provides support", "The law and guidance", "Glossary", "If support is not happening"):
-        assert part in text
+        assert part in text["handbook.pdf"]
+        assert [name for name in HANDBOOK[1:] if part in text[name]] == []
+    for name in HANDBOOK:
+        assert "The volumes of this document" in text[name]
+        assert all(f"File: {other}" in text[name] for other in HANDBOOK), name
+
+
+def test_a_document_over_the_limit_is_made_as_volumes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a lower limit the guides too come as volumes (as they do at ten times the national set): none holds more
+    than the limit, every standard is in exactly one, and only the first has the reference chapters."""
+    monkeypatch.setattr(printdocs, "MAX_STANDARDS", 30)
+    edition = gather(ROOT)
+    docs = {d.name: d for d in print_documents(edition)}
+    for kind, chapter in (("teachers", "Who provides and who pays"), ("families", "Words explained")):
+        for phase in PHASES:
+            volumes = [d for name, d in docs.items() if name == f"{kind}-{phase}.pdf" or name.startswith(f"{kind}-{phase}-")]
+            assert len(volumes) > 2, (kind, phase)
+            held = [re.findall(r'<h[34] id="std-([^"]+)"', d.html) for d in volumes]
+            assert all(len(ids) <= 30 for ids in held)
+            assert sorted(sid for ids in held for sid in ids) == sorted(s.id for s in edition.corpus.standards if s.phase == phase)
+            assert held[0] == [] and all(held[1:])
+            assert [chapter in d.html for d in volumes] == [True] + [False] * (len(volumes) - 1)
+            assert [headings(d, 1)[0].split(", volume ")[1] for d in volumes] == [
+                f"{k} of {len(volumes)}" for k in range(1, len(volumes) + 1)
+            ]
+    assert headings(docs["families-primary.pdf"], 1) == ["What to expect: primary, volume 1 of 6"]
+
+
+def test_volumes_follow_the_areas_of_need_and_cut_a_long_one_into_parts() -> None:
+    def standards(n: int) -> list[Any]:
+        return [object()] * n
+
+    areas: list[tuple[str, str, list[Any]]] = [("a", "Area A", standards(3)), ("b", "Area B", standards(0)), ("c", "Area C", standards(7))]
+    assert plan_volumes("doc.pdf", areas, limit=10) == []  # ten standards fit one PDF
+    plan = plan_volumes("doc.pdf", areas, limit=3)
+    assert [(v.name, v.number, v.of, v.label, v.areas, len(v.standards)) for v in plan] == [
+        ("doc.pdf", 1, 5, "Introduction and reference", ("b",), 0),
+        ("doc-a.pdf", 2, 5, "Area A", ("a",), 3),
+        ("doc-c-part-1.pdf", 3, 5, "Area C, part 1 of 3", ("c",), 2),
+        ("doc-c-part-2.pdf", 4, 5, "Area C, part 2 of 3", ("c",), 2),
+        ("doc-c-part-3.pdf", 5, 5, "Area C, part 3 of 3", ("c",), 3),
+    ]
+    assert all(isinstance(v, Volume) for v in plan)
 
 
 @pytest.mark.parametrize("phase", PHASES)
@@ -476,7 +539,7 @@ def test_a_project_with_one_standard_still_makes_every_document(tmp_path: Path, 
     edition = gather(make_project(tmp_path / "project"))
     with caplog.at_level(logging.WARNING):
         sizes = pdf.render_pdfs(print_documents(edition), tmp_path / "out")
-    assert sorted(sizes) == sorted(NAMES) and caplog.records == []
+    assert sorted(sizes) == sorted(WHOLE) and caplog.records == []
     text = flat(subprocess.run(["pdftotext", str(tmp_path / "out" / "teachers-post-16.pdf"), "-"], capture_output=True, text=True).stdout)
     assert "This edition has no post-16 standards for cognition and learning yet." in text
     text = flat(subprocess.run(["pdftotext", str(tmp_path / "out" / "families-primary.pdf"), "-"], capture_output=True, text=True).stdout)
@@ -504,7 +567,8 @@ def test_text_from_data_never_becomes_markup(built: Build) -> None:
     for doc in docs:
         assert "<img" not in doc.html and "<script" not in doc.html
     assert (
-        "&lt;img src=&#34;http://127.0.0.1:9/x.png&#34;&gt; &amp; &lt;script&gt;" in next(d for d in docs if d.name == "handbook.pdf").html
+        "&lt;img src=&#34;http://127.0.0.1:9/x.png&#34;&gt; &amp; &lt;script&gt;"
+        in next(d for d in docs if d.name == f"handbook-{first.area}.pdf").html
     )
 
 
