@@ -668,16 +668,7 @@ def compared(edition: Edition, previous: Path) -> Edition:
 
 def choose_previous(flag: Path | None, env: Mapping[str, str] | None = None) -> tuple[Path | None, str | None]:
     """The previous edition's file: --previous, else OAP_PREVIOUS (and its value, for the summary line); as the
-    council's folder is chosen (builder.edition.choose_council): the flag wins, and two different files are an error."""
-    from .edition import SettingsConflict
+    council's folder is chosen (builder.edition.choose_setting): the flag wins, and two different files are an error."""
+    from .edition import choose_setting
 
-    value = (os.environ if env is None else env).get(PREVIOUS_ENV, "")
-    if not value:
-        return flag, None
-    if flag is None:
-        return Path(value), value
-    if Path(value).resolve() != flag.resolve():
-        raise SettingsConflict(
-            f"--previous {flag} and {PREVIOUS_ENV}={value} name different files (give one of them, or the same file in both)"
-        )
-    return flag, None
+    return choose_setting(flag, "--previous", PREVIOUS_ENV, ("files", "file"), env)

@@ -137,19 +137,27 @@ class SettingsConflict(Exception):
 
 
 def choose_council(flag: Path | None, env: Mapping[str, str] | None = None) -> tuple[Path | None, str | None]:
-    """The council folder to check and publish, and the OAP_COUNCIL value when that is where it came from.
+    """The council folder to check and publish, and the OAP_COUNCIL value when that is where it came from."""
+    return choose_setting(flag, "--council", COUNCIL_ENV, ("council folders", "folder"), env)
+
+
+def choose_setting(
+    flag: Path | None, option: str, name: str, things: tuple[str, str], env: Mapping[str, str] | None = None
+) -> tuple[Path | None, str | None]:
+    """A path from its flag or its environment variable, and the variable's value when that is where it came from.
 
     One rule for settings: the flag wins; without it the environment is used (and the caller says so); a flag and an
-    environment variable naming different folders is an error rather than a silent choice.
+    environment variable naming different paths is an error rather than a silent choice. things: what the paths are,
+    in the plural and one of them ("council folders", "folder").
     """
-    value = (os.environ if env is None else env).get(COUNCIL_ENV, "")
+    value = (os.environ if env is None else env).get(name, "")
     if not value:
         return flag, None
     if flag is None:
         return Path(value), value
     if Path(value).resolve() != flag.resolve():
         raise SettingsConflict(
-            f"--council {flag} and {COUNCIL_ENV}={value} name different council folders (give one of them, or the same folder in both)"
+            f"{option} {flag} and {name}={value} name different {things[0]} (give one of them, or the same {things[1]} in both)"
         )
     return flag, None
 
