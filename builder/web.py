@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import markdown
 from markupsafe import Markup
 
 from . import acronyms, branding, prose, search_words
@@ -51,6 +52,7 @@ class Renderer:
         self.downloads = dict(downloads or {})
         self.today = today or build_date()
         self.env = edition_environment("markdown", edition)
+        self._markdown: markdown.Markdown | None = None
         self.env.globals.update(
             ref=self.ref,
             refs=self.refs,
@@ -108,10 +110,26 @@ class Renderer:
     def page(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
+    def finder_item(self, s: Standard) -> Markup:
+        """A standard's item in the finder: its heading in Markdown, its body (finder-item-body.md.j2) already HTML,
+        for the finder's Markdown to pass through as it is.
+
+        The finder holds every standard, 400 KB of Markdown: converted whole, it was most of a preview's rebuild
+        after one save. Converted item by item, the preview keeps each standard's part (PageMemo). The body is
+        escaped text with at most web links from facts, in a paragraph, a list and a paragraph: converted alone it
+        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too)."""
+        if self._markdown is None:
+            self._markdown = markdown.Markdown(extensions=["md_in_html"])
+        body = Markup(self._markdown.reset().convert(self.page("finder-item-body.md.j2", s=s)))
+        return Markup(self.page("finder-item.md.j2", s=s, body=body).rstrip("\n"))
+
     def render(self) -> Site:
         site = Site()
         v, pages = self.vocab, site.pages
         memo = self.memo.start(self) if self.memo is not None else _NoMemo(self)
+        self.env.globals["finder_item"] = lambda s: Markup(
+            memo.page(f"teachers/finder.md {s.id}", memo.scope([s]), lambda: self.finder_item(s))
+        )
         everything = memo.scope(self.corpus.standards)  # a page renders again when any standard changes, unless scoped
 
         def page(path: str, template: str, scope: str = everything, **context: Any) -> None:
