@@ -30,8 +30,10 @@ from typing import Any
 import pytest
 import yaml
 
+from builder import pipeline
 from builder.errors import OapError
 from builder.mkdocs_plugin import MARKER
+from builder.web import PageMemo
 
 from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import COUNCIL, fixture_project
@@ -380,3 +382,23 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
                 assert served == path.read_bytes(), f"after {what}: {rel} is not what a fresh build makes"
                 compared += 1
             assert compared > 40, compared
+
+
+def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages_and_data(tmp_path: Path) -> None:
+    """The finder is made item by item and the preview keeps each standard's item: after a title edit only the edited
+    standard's item is made again, and every page and data file (the finder, standards.json, whose unchanged entries'
+    JSON text is reused) is what a render without the preview's memo makes."""
+    project = fixture_project(tmp_path / "project")
+    memo = PageMemo()
+    pipeline.render(pipeline.gather(project), memo=memo)
+    source = project / EDITED
+    source.write_text(source.read_text(encoding="utf-8").replace(f"title: {TITLE}\n", "title: A title edited\n", 1), encoding="utf-8")
+    edition = pipeline.gather(project)
+    served = pipeline.render(edition, memo=memo)
+    edited = next(s for s in edition.corpus.standards if s.title == "A title edited")
+    assert [p for p in memo.rendered if p.startswith("teachers/finder.md ")] == [f"teachers/finder.md {edited.id}"]
+    fresh = pipeline.render(edition)
+    assert "A title edited" in served.pages["teachers/finder.md"]
+    assert served.pages == fresh.pages
+    assert served.files["data/standards.json"] == fresh.files["data/standards.json"]
+    assert served.files == fresh.files
