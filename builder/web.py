@@ -143,7 +143,10 @@ class Renderer:
         page("families/who-to-talk-to.md", "families-talk.md.j2")
         page("families/if-support-is-not-happening.md", "families-escalate.md.j2")
         page("councils/index.md", "councils.md.j2", council_fields=_council_fields())
-        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
+        # Who pays and who provides count the standards naming each payer or provider, and show nothing else of them.
+        page("who-pays.md", "who-pays.md.j2", memo.scope(s.who_pays for s in self.corpus.standards))
+        page("who-provides.md", "who-provides.md.j2", memo.scope(s.who_provides for s in self.corpus.standards))
+        for name in ("need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
             page(f"{name}.md", f"{name}.md.j2")
         page("authors/index.md", "authors.md.j2", fields=_schema_fields(), proposal_phrases=prose.PROPOSAL_PHRASES)
         for area in v.areas.values():
@@ -277,9 +280,9 @@ class PageMemo:
         self.rendered = []
         return self
 
-    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+    def scope(self, data: Iterable[Any] | Mapping[str, Any]) -> str:
         """The key part for a page that shows this data: standards (their repr holds every field, and the source
-        line), or what the page is given besides them."""
+        line), the fields of them it shows, or what the page is given besides them."""
         return _digest(repr(sorted(data.items()) if isinstance(data, Mapping) else tuple(data)))
 
     def page(self, path: str, scope: str, render: Callable[[], str]) -> str:
@@ -306,7 +309,7 @@ class _NoMemo(PageMemo):
     def __init__(self, renderer: Renderer) -> None:
         super().__init__()
 
-    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+    def scope(self, data: Iterable[Any] | Mapping[str, Any]) -> str:
         return ""
 
     def page(self, path: str, scope: str, render: Callable[[], str]) -> str:

@@ -386,7 +386,7 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
 
 def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages_and_data(tmp_path: Path) -> None:
     """The finder is made item by item and the preview keeps each standard's item: after a title edit only the edited
-    standard's item is made again, and every page and data file (the finder, standards.json, whose unchanged entries'
+    standard's item is made again (and not the pages that count payers and providers), and every page and data file (the finder, standards.json, whose unchanged entries'
     JSON text is reused) is what a render without the preview's memo makes."""
     project = fixture_project(tmp_path / "project")
     memo = PageMemo()
@@ -397,6 +397,7 @@ def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages
     served = pipeline.render(edition, memo=memo)
     edited = next(s for s in edition.corpus.standards if s.title == "A title edited")
     assert [p for p in memo.rendered if p.startswith("teachers/finder.md ")] == [f"teachers/finder.md {edited.id}"]
+    assert "who-pays.md" not in memo.rendered and "who-provides.md" not in memo.rendered  # they show no titles
     fresh = pipeline.render(edition)
     assert "A title edited" in served.pages["teachers/finder.md"]
     assert served.pages == fresh.pages
