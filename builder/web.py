@@ -118,10 +118,13 @@ class Renderer:
         after one save. Converted item by item, the preview keeps each standard's part (PageMemo). The body is
         escaped text with at most web links from facts, in a paragraph, a list and a paragraph: converted alone it
         is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too)."""
+        return Markup(self.page("finder-item.md.j2", s=s, body=self.finder_item_body(s)).rstrip("\n"))
+
+    def finder_item_body(self, s: Standard) -> Markup:
         if self._markdown is None:
-            self._markdown = markdown.Markdown(extensions=["md_in_html"])
-        body = Markup(self._markdown.reset().convert(self.page("finder-item-body.md.j2", s=s)))
-        return Markup(self.page("finder-item.md.j2", s=s, body=body).rstrip("\n"))
+            # mkdocs.yml's extensions but toc (the body has no headings): tables makes \| an escape, as on the page.
+            self._markdown = markdown.Markdown(extensions=["attr_list", "md_in_html", "admonition", "tables"])
+        return Markup(self._markdown.reset().convert(self.page("finder-item-body.md.j2", s=s)))
 
     def render(self) -> Site:
         site = Site()

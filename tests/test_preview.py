@@ -27,13 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import markdown
 import pytest
 import yaml
 
 from builder import pipeline
 from builder.errors import OapError
 from builder.mkdocs_plugin import MARKER
-from builder.web import PageMemo
+from builder.web import PageMemo, Renderer
 
 from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import COUNCIL, fixture_project
@@ -403,3 +404,34 @@ def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages
     assert served.pages == fresh.pages
     assert served.files["data/standards.json"] == fresh.files["data/standards.json"]
     assert served.files == fresh.files
+
+
+def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_markdown(tmp_path: Path) -> None:
+    """Each finder item's body reaches the finder's Markdown as HTML, converted on its own: with every character
+    Markdown and mkdocs.yml's extensions act on in a title and an adjustment, the page converts (with mkdocs.yml's
+    settings) to the same HTML as the page with each body left as Markdown."""
+    project = fixture_project(tmp_path / "project")
+    source = project / EDITED
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    tricky = r"<b>x</b> &amp; & *a* _b_ __c__ `d` [e](javascript:f) {: .g } | h | i | !!! note \j # k + l - m . n > o"
+    data["standards"][0]["title"] = r"<b>x</b> & *a* `d` | h | {: .g } \j # k"
+    data["standards"][0]["adjustments"] = [f"{a} {tricky}" for a in data["standards"][0]["adjustments"]] + [tricky]
+    source.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    edition = pipeline.gather(project)
+    renderer = Renderer(edition)
+    page = renderer.render().pages["teachers/finder.md"]
+    as_markdown = page
+    for s in edition.corpus.standards:
+        body = renderer.finder_item_body(s)
+        assert body in page
+        as_markdown = as_markdown.replace(body, renderer.page("finder-item-body.md.j2", s=s))
+    assert as_markdown != page
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    settings = {next(iter(e)): e[next(iter(e))] for e in config["markdown_extensions"] if isinstance(e, dict)}
+
+    def convert(text: str) -> str:
+        return markdown.Markdown(extensions=names, extension_configs=settings).convert(text)
+
+    assert "&lt;b&gt;x&lt;/b&gt;" in convert(page)
+    assert convert(page) == convert(as_markdown)
