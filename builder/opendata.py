@@ -46,8 +46,34 @@ def standard_facts(s: Standard) -> set[str]:
 
 
 def standards_json(edition: Edition, *, entries: dict[str, Any] | None = None) -> bytes:
-    """The open-data export: every standard with the YAML field names; references as objects with id and name."""
-    return json_bytes(standards_doc(edition, entries=entries))
+    """The open-data export: every standard with the YAML field names; references as objects with id and name.
+
+    With entries (the preview), each reused entry's JSON text is reused too: written out with indentation, the file
+    was a tenth of a preview's rebuild. The text is what json_bytes writes for the whole (tests/test_preview.py)."""
+    if entries is None:
+        return json_bytes(standards_doc(edition))
+    texts: dict[int, tuple[Any, str]] = entries.pop(_TEXTS, {})
+    doc = standards_doc(edition, entries=entries)
+    made: dict[int, tuple[Any, str]] = {}
+    parts = []
+    for entry in doc["standards"]:
+        kept = texts.get(id(entry))
+        if kept is None or kept[0] is not entry:  # the same entry object, reused by standards_doc: the same text
+            # An entry sits two levels deep in the file: every line but its first moves right by two indents.
+            kept = (entry, json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+        made[id(entry)] = kept
+        parts.append(kept[1])
+    entries[_TEXTS] = made
+    marker = "\0standards\0"
+    text = json.dumps({**doc, "standards": marker}, indent=2, ensure_ascii=False)
+    quoted = json.dumps(marker)
+    if not parts or text.count(quoted) != 1:
+        return json_bytes(doc)
+    return (text.replace(quoted, "[\n    " + ",\n    ".join(parts) + "\n  ]") + "\n").encode()
+
+
+_TEXTS = "\0json"
+"""Where standards_json keeps its entries' JSON text in entries (no standard's key looks like it)."""
 
 
 def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import markdown
 from markupsafe import Markup
 
 from . import acronyms, branding, printdocs, prose, search_words
@@ -52,6 +53,7 @@ class Renderer:
         self.downloads = dict(downloads or {})
         self.today = today or build_date()
         self.env = edition_environment("markdown", edition)
+        self._markdown: markdown.Markdown | None = None
         self.env.globals.update(
             ref=self.ref,
             refs=self.refs,
@@ -112,10 +114,29 @@ class Renderer:
     def page(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
+    def finder_item(self, s: Standard) -> Markup:
+        """A standard's item in the finder: its heading in Markdown, its body (finder-item-body.md.j2) already HTML,
+        for the finder's Markdown to pass through as it is.
+
+        The finder holds every standard, 400 KB of Markdown: converted whole, it was most of a preview's rebuild
+        after one save. Converted item by item, the preview keeps each standard's part (PageMemo). The body is
+        escaped text with at most web links from facts, in a paragraph, a list and a paragraph: converted alone it
+        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too)."""
+        return Markup(self.page("finder-item.md.j2", s=s, body=self.finder_item_body(s)).rstrip("\n"))
+
+    def finder_item_body(self, s: Standard) -> Markup:
+        if self._markdown is None:
+            # mkdocs.yml's extensions but toc (the body has no headings): tables makes \| an escape, as on the page.
+            self._markdown = markdown.Markdown(extensions=["attr_list", "md_in_html", "admonition", "tables"])
+        return Markup(self._markdown.reset().convert(self.page("finder-item-body.md.j2", s=s)))
+
     def render(self) -> Site:
         site = Site()
         v, pages = self.vocab, site.pages
         memo = self.memo.start(self) if self.memo is not None else _NoMemo(self)
+        self.env.globals["finder_item"] = lambda s: Markup(
+            memo.page(f"teachers/finder.md {s.id}", memo.scope([s]), lambda: self.finder_item(s))
+        )
         everything = memo.scope(self.corpus.standards)  # a page renders again when any standard changes, unless scoped
 
         def page(path: str, template: str, scope: str = everything, **context: Any) -> None:
@@ -129,7 +150,10 @@ class Renderer:
         page("families/who-to-talk-to.md", "families-talk.md.j2")
         page("families/if-support-is-not-happening.md", "families-escalate.md.j2")
         page("councils/index.md", "councils.md.j2", council_fields=_council_fields())
-        for name in ("who-pays", "who-provides", "need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
+        # Who pays and who provides count the standards naming each payer or provider, and show nothing else of them.
+        page("who-pays.md", "who-pays.md.j2", memo.scope(s.who_pays for s in self.corpus.standards))
+        page("who-provides.md", "who-provides.md.j2", memo.scope(s.who_provides for s in self.corpus.standards))
+        for name in ("need-types", "tiers", "law", "facts", "evidence", "glossary", "data", "downloads"):
             page(f"{name}.md", f"{name}.md.j2")
         page("authors/index.md", "authors.md.j2", fields=_schema_fields(), proposal_phrases=prose.PROPOSAL_PHRASES)
         for area in v.areas.values():
@@ -264,9 +288,9 @@ class PageMemo:
         self.rendered = []
         return self
 
-    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+    def scope(self, data: Iterable[Any] | Mapping[str, Any]) -> str:
         """The key part for a page that shows this data: standards (their repr holds every field, and the source
-        line), or what the page is given besides them."""
+        line), the fields of them it shows, or what the page is given besides them."""
         return _digest(repr(sorted(data.items()) if isinstance(data, Mapping) else tuple(data)))
 
     def page(self, path: str, scope: str, render: Callable[[], str]) -> str:
@@ -293,7 +317,7 @@ class _NoMemo(PageMemo):
     def __init__(self, renderer: Renderer) -> None:
         super().__init__()
 
-    def scope(self, data: Iterable[Standard] | Mapping[str, Any]) -> str:
+    def scope(self, data: Iterable[Any] | Mapping[str, Any]) -> str:
         return ""
 
     def page(self, path: str, scope: str, render: Callable[[], str]) -> str:

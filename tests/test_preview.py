@@ -27,11 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import markdown
 import pytest
 import yaml
 
+from builder import pipeline
 from builder.errors import OapError
 from builder.mkdocs_plugin import MARKER
+from builder.web import PageMemo, Renderer
 
 from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import COUNCIL, fixture_project
@@ -380,3 +383,55 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
                 assert served == path.read_bytes(), f"after {what}: {rel} is not what a fresh build makes"
                 compared += 1
             assert compared > 40, compared
+
+
+def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages_and_data(tmp_path: Path) -> None:
+    """The finder is made item by item and the preview keeps each standard's item: after a title edit only the edited
+    standard's item is made again (and not the pages that count payers and providers), and every page and data file (the finder, standards.json, whose unchanged entries'
+    JSON text is reused) is what a render without the preview's memo makes."""
+    project = fixture_project(tmp_path / "project")
+    memo = PageMemo()
+    pipeline.render(pipeline.gather(project), memo=memo)
+    source = project / EDITED
+    source.write_text(source.read_text(encoding="utf-8").replace(f"title: {TITLE}\n", "title: A title edited\n", 1), encoding="utf-8")
+    edition = pipeline.gather(project)
+    served = pipeline.render(edition, memo=memo)
+    edited = next(s for s in edition.corpus.standards if s.title == "A title edited")
+    assert [p for p in memo.rendered if p.startswith("teachers/finder.md ")] == [f"teachers/finder.md {edited.id}"]
+    assert "who-pays.md" not in memo.rendered and "who-provides.md" not in memo.rendered  # they show no titles
+    fresh = pipeline.render(edition)
+    assert "A title edited" in served.pages["teachers/finder.md"]
+    assert served.pages == fresh.pages
+    assert served.files["data/standards.json"] == fresh.files["data/standards.json"]
+    assert served.files == fresh.files
+
+
+def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_markdown(tmp_path: Path) -> None:
+    """Each finder item's body reaches the finder's Markdown as HTML, converted on its own: with every character
+    Markdown and mkdocs.yml's extensions act on in a title and an adjustment, the page converts (with mkdocs.yml's
+    settings) to the same HTML as the page with each body left as Markdown."""
+    project = fixture_project(tmp_path / "project")
+    source = project / EDITED
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    tricky = r"<b>x</b> &amp; & *a* _b_ __c__ `d` [e](javascript:f) {: .g } | h | i | !!! note \j # k + l - m . n > o"
+    data["standards"][0]["title"] = r"<b>x</b> & *a* `d` | h | {: .g } \j # k"
+    data["standards"][0]["adjustments"] = [f"{a} {tricky}" for a in data["standards"][0]["adjustments"]] + [tricky]
+    source.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    edition = pipeline.gather(project)
+    renderer = Renderer(edition)
+    page = renderer.render().pages["teachers/finder.md"]
+    as_markdown = page
+    for s in edition.corpus.standards:
+        body = renderer.finder_item_body(s)
+        assert body in page
+        as_markdown = as_markdown.replace(body, renderer.page("finder-item-body.md.j2", s=s))
+    assert as_markdown != page
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    settings = {next(iter(e)): e[next(iter(e))] for e in config["markdown_extensions"] if isinstance(e, dict)}
+
+    def convert(text: str) -> str:
+        return markdown.Markdown(extensions=names, extension_configs=settings).convert(text)
+
+    assert "&lt;b&gt;x&lt;/b&gt;" in convert(page)
+    assert convert(page) == convert(as_markdown)
