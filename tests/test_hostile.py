@@ -52,6 +52,7 @@ VOCAB_TEXT = {
     "facts": ("value", "applies", "description", "source"),
     "law_today": ("text",),
     "wording": ("paragraphs", "items", "title", "source"),
+    "rates": ("name", "covers", "applies", "source"),
 }
 """The text fields of each vocabulary's entries (ids, codes, enums, URLs and numbers are checked by the schema)."""
 VOCAB_SHOWN = [f"{kind}.{name}" for kind, fields in VOCAB_TEXT.items() for name in fields[:2]]
