@@ -197,14 +197,24 @@ def test_a_killed_pdf_worker_is_named_with_its_document(good: tuple[Path, Path],
     )
     try:
         deadline = time.monotonic() + 300
-        notes: list[Path] = []
-        while not notes:  # a worker notes the document it is making in its scratch folder (builder.pdf._marker)
+        document = ""
+        while not document:  # a worker notes the document it is making in its scratch folder (builder.pdf._marker)
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "no PDF worker started"
             notes = list(temp.glob("oap-print-*/scratch/rendering-*"))
-            time.sleep(0.002)
-        document = notes[0].read_text(encoding="utf-8")
-        os.kill(int(notes[0].name.removeprefix("rendering-")), signal.SIGKILL)
+            if not notes:
+                time.sleep(0.002)
+                continue
+            worker = int(notes[0].name.removeprefix("rendering-"))
+            # Stopped, the worker cannot finish this document and start another while its note is read (on a busy
+            # machine it did, and the build rightly named the other document); between two documents, or with the
+            # note half written, it is let go and the loop looks again.
+            os.kill(worker, signal.SIGSTOP)
+            with contextlib.suppress(FileNotFoundError):
+                document = notes[0].read_text(encoding="utf-8")
+            if not document:
+                os.kill(worker, signal.SIGCONT)
+        os.kill(worker, signal.SIGKILL)
         _, stderr = proc.communicate(timeout=120)
     finally:
         with contextlib.suppress(ProcessLookupError):
