@@ -14,6 +14,7 @@ import importlib.metadata
 import logging
 import mimetypes
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -394,6 +395,11 @@ def _render_in_worker(doc: PrintDocument, root: Path) -> Rendered:
             marker.unlink()
 
 
+def _render_job(path: str, root: Path) -> Rendered:
+    """The pool's task: the document pickled at path (written by render_all, our own data), rendered."""
+    return _render_in_worker(pickle.loads(Path(path).read_bytes()), root)  # noqa: S301 - our own file, just written
+
+
 WORKING = "rendering-"
 """The prefix of a worker's note in its scratch folder of the document it is making: rendering-<process id>."""
 
@@ -456,10 +462,20 @@ def render_all(
         with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as tmp:
             return render_all(docs, root, workers=workers, scratch=Path(tmp), done=done)
     queue = sorted(docs, key=lambda d: len(d.html), reverse=True)
+    jobs = scratch / "jobs"
+    jobs.mkdir(exist_ok=True)
+    paths = []
+    for i, doc in enumerate(queue):
+        # Each document's print HTML goes to a file and the pool's queue carries only its path: a queue item larger
+        # than the pipe's buffer kept the pool's feeder thread writing while a worker read it, and a worker killed
+        # mid-read then hung the whole build on Python 3.11.2 (cpython#94777, fixed in later Pythons).
+        path = jobs / f"{i}.pickle"
+        path.write_bytes(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+        paths.append(str(path))
     results: dict[str, Rendered] = {}
     with ProcessPoolExecutor(max_workers=workers, initializer=_use_scratch, initargs=(str(scratch),)) as pool:
         try:
-            for future in as_completed([pool.submit(_render_in_worker, doc, root) for doc in queue]):
+            for future in as_completed([pool.submit(_render_job, path, root) for path in paths]):
                 rendered = future.result()
                 results[rendered.name] = rendered
                 if done:

@@ -359,3 +359,63 @@ def test_the_local_path_scan_finds_a_path(tmp_path: Path) -> None:
     pdf.save(site / "meta.pdf")
     assert local_paths(site, [str(tmp_path)]) == [f"meta.pdf: {tmp_path}", f"page.html: {tmp_path}"]
     assert re.search("/tmp/", pdf_strings(site / "meta.pdf"))
+
+
+KILLED_WHILE_OTHERS_WAIT = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from builder import pdf
+from builder.printdocs import PrintDocument
+
+def slow(doc, root, cache=None):  # a document that takes a while; the workers fork with it in place
+    time.sleep(2)
+    raise RuntimeError("not reached")
+
+pdf.render_document = slow
+docs = [PrintDocument(name=f"d{i}.pdf", title="t", html="x" * 8_000_000, identifier=b"") for i in range(6)]
+
+def kill_a_worker():
+    while True:
+        kids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == os.getpid()]
+        if kids:
+            time.sleep(0.5)  # both workers busy; the next documents wait in the pool's queue
+            os.kill(min(kids), signal.SIGKILL)
+            return
+        time.sleep(0.001)
+
+def _parent(p):
+    try:
+        return int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+threading.Thread(target=kill_a_worker, daemon=True).start()
+try:
+    pdf.render_all(docs, Path("."), workers=2, scratch=Path(sys.argv[1]))
+except pdf.BrokenProcessPool:
+    print("reported")
+"""
+
+
+def test_a_worker_killed_while_documents_wait_is_reported_not_a_hang(tmp_path: Path) -> None:
+    """A PDF worker killed (say by the out-of-memory killer) while large documents wait in the pool's queue: the build
+    must stop with its message. On Python 3.11.2, Debian 12's own, the pool's feeder thread stayed blocked writing
+    a queued document's HTML into a pipe no worker read, and the build hung for ever (cpython#94777); the queue now
+    carries only each document's path (builder.pdf.render_all)."""
+    (tmp_path / "scratch").mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WHILE_OTHERS_WAIT, str(tmp_path / "scratch")],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("the pool hung after a worker was killed")
+    assert out.strip() == "reported", err
