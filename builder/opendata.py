@@ -17,7 +17,7 @@ from .model import Provision, Standard, Vocabularies
 from .validate import schema
 
 ORUK_SCHEMA = "oruk-services.schema.json"
-SCHEMAS = ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json")
+SCHEMAS = ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json", "support-plan.schema.json")
 """The schemas published under data/ in every edition."""
 _ORUK_NAMESPACE = uuid.UUID("6f0b7c2e-4a8d-5b1e-9c3f-0a4d2e8b7c61")
 """Fixed namespace for the Open Referral ids, so a service keeps its id from build to build."""

@@ -13,7 +13,7 @@ from typing import Any
 import markdown
 from markupsafe import Markup
 
-from . import acronyms, branding, printdocs, prose, search_words
+from . import acronyms, branding, printdocs, prose, search_words, supportplan
 from . import changes as compared_editions
 from .changes import Entry, FieldChange
 from .edition import Edition, build_date
@@ -146,6 +146,8 @@ class Renderer:
         page("index.md", "home.md.j2")
         page("teachers/index.md", "teachers.md.j2")
         page("teachers/finder.md", "finder.md.j2")
+        page("teachers/support-plan.md", "support-plan.md.j2")
+        site.files[supportplan.DATA_SCRIPT] = supportplan.plan_data_script(self.edition)
         page("families/index.md", "families.md.j2")
         page("families/who-to-talk-to.md", "families-talk.md.j2")
         page("families/if-support-is-not-happening.md", "families-escalate.md.j2")
@@ -376,7 +378,7 @@ def nav(edition: Edition) -> list[Any]:
     ]
     return [
         {"Home": "index.md"},
-        {"Teachers": [{"For teachers": "teachers/index.md"}, {"Find adjustments": "teachers/finder.md"}, *areas]},
+        {"Teachers": [{"For teachers": "teachers/index.md"}, {"Find adjustments": "teachers/finder.md"}, {"Pupil support plan": "teachers/support-plan.md"}, *areas]},
         {
             "Families": [
                 {"For families": "families/index.md"},
