@@ -378,7 +378,14 @@ def nav(edition: Edition) -> list[Any]:
     ]
     return [
         {"Home": "index.md"},
-        {"Teachers": [{"For teachers": "teachers/index.md"}, {"Find adjustments": "teachers/finder.md"}, {"Pupil support plan": "teachers/support-plan.md"}, *areas]},
+        {
+            "Teachers": [
+                {"For teachers": "teachers/index.md"},
+                {"Find adjustments": "teachers/finder.md"},
+                {"Pupil support plan": "teachers/support-plan.md"},
+                *areas,
+            ]
+        },
         {
             "Families": [
                 {"For families": "families/index.md"},

@@ -156,7 +156,9 @@ def test_an_exported_plan_validates_against_the_published_schema(tab: Any, site_
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(exported)
 
 
-def test_a_plan_from_another_edition_shows_what_is_gone_and_what_changed(tab: Any, site_url: str, tmp_path: Path, national_site: Path) -> None:
+def test_a_plan_from_another_edition_shows_what_is_gone_and_what_changed(
+    tab: Any, site_url: str, tmp_path: Path, national_site: Path
+) -> None:
     """A plan naming a standard this edition no longer has says so; one whose fingerprint differs is marked changed."""
     make_plan(tab, site_url)
     _, plan = export(tab, tmp_path)
