@@ -18,7 +18,7 @@ from .test_browser import DESKTOP, PHONE, axe_violations
 
 PLAN = "teachers/support-plan/"
 STANDARDS = "standards/cognition-and-learning/primary/"
-FINDER = "teachers/finder/?phase=secondary&need=ASD&tier=targeted"
+FINDER = "teachers/finder/?phase=primary&need=SPLD&tier=targeted&whole=no"
 KEY_PREFIX = "oap-support-plan"
 PUPIL, OUTCOME = "JB-7", "Reads a short passage aloud with confidence by the spring review."
 
@@ -119,6 +119,7 @@ def test_plan_round_trip_add_print_export_forget_import(tab: Any, site_url: str,
         assert tab.locator(".oap-plan__item").first.is_visible()
         assert tab.get_by_label("Pupil reference or initials").is_visible()
         assert not tab.locator(".oap-plan__check--off").first.is_visible()  # an adjustment not chosen is not printed
+        tab.screenshot(path="/tmp/support-plan-print.png", full_page=True)
     finally:
         tab.emulate_media(media="screen")
 
@@ -129,6 +130,7 @@ def test_plan_round_trip_add_print_export_forget_import(tab: Any, site_url: str,
     assert exported["standards"][0]["adjustments"][0]["chosen"] is False
     assert exported["standards"][1]["review_date"] == "2027-03-15" and exported["review_date"] == "2027-04-01"
     assert exported["edition"]["version"] and exported["edition"]["date"]
+    assert "sessions a week" in exported["standards"][1]["how_often"]  # from the standard's provision records
 
     tab.get_by_role("button", name="Forget this plan").click()
     left = stored(tab)
