@@ -10,7 +10,6 @@
   "use strict";
 
   var PREFIX = "oap-support-plan";
-  var KEY = PREFIX + ".v1";
   var FORMAT = "oap-support-plan";
   var DATE = /^([0-9]{4}-[0-9]{2}-[0-9]{2})?$/;
   var ID = /^[a-z0-9][a-z0-9-]{0,99}$/;
@@ -20,6 +19,8 @@
   var script = document.currentScript;
   var root = script ? new URL("../../", script.src).href : "";
   var planUrl = root + "teachers/support-plan/";
+  // One plan per site: two editions published on one host (national and a council's) keep their plans apart.
+  var KEY = PREFIX + ".v1:" + (root ? new URL(root).pathname : "/");
   var data = window.OAP_PLAN_DATA || null;
 
   // -- storage ------------------------------------------------------------------------------------------------------
