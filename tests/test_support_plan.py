@@ -268,3 +268,32 @@ def test_plan_pages_pass_axe_and_fit_phone_and_desktop(tab: Any, site_url: str, 
                 tab.locator(".oap-plan-add").first.scroll_into_view_if_needed()
             tab.screenshot(path=f"/tmp/support-plan-{what}-{name}.png", full_page=what == "plan")
     assert outside == []
+
+
+def test_fingerprint_follows_what_a_plan_shows_not_review_dates() -> None:
+    """A standard's fingerprint changes when its adjustments, payers or provision change, and stays when only its
+    review dates move (a review that changes nothing must not mark every plan's standards "changed since")."""
+    import dataclasses
+    import datetime as dt
+
+    from builder import pipeline, supportplan
+
+    from .conftest import ROOT
+
+    edition = pipeline.gather(ROOT)
+    s = next(s for s in edition.corpus.standards if s.provision)
+    before = supportplan.fingerprint(edition, s)
+    reviewed = dataclasses.replace(
+        s, last_reviewed=s.last_reviewed + dt.timedelta(days=1), review_due=s.review_due + dt.timedelta(days=400)
+    )
+    assert supportplan.fingerprint(edition, reviewed) == before
+    other_payer = next(i for i in edition.vocab.funding_streams if i not in s.who_pays)
+    record = dataclasses.replace(s.provision[0], sessions_per_week=(9, 9))
+    for changed in (
+        dataclasses.replace(s, adjustments=(*s.adjustments, "A new adjustment")),
+        dataclasses.replace(s, who_pays=(other_payer,)),
+        dataclasses.replace(s, provision=(record, *s.provision[1:])),
+    ):
+        assert supportplan.fingerprint(edition, changed) != before
+    data = supportplan.plan_data(edition)
+    assert data["standards"][s.id]["fingerprint"] == before and "sessions a week" in data["standards"][s.id]["how_often"]
