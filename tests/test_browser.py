@@ -227,6 +227,20 @@ def test_finder_print_view_is_a_checklist(page: Any, site_url: str) -> None:
         page.emulate_media(media="screen")
 
 
+def test_finder_print_layout_stays_on_the_finder(page: Any, site_url: str) -> None:
+    """The finder's print rules live in a stylesheet every page loads: printing another page keeps its introduction
+    and its ordinary text size (they once hid every page's top-level paragraphs and shrank its text to 7.5pt)."""
+    page.goto(site_url + "families/")
+    page.emulate_media(media="print")
+    try:
+        intro = page.locator(".md-content__inner > p").first
+        assert intro.is_visible()
+        size = page.eval_on_selector(".md-content__inner", "el => parseFloat(getComputedStyle(el).fontSize)")
+        assert size > 10, f"printed text is {size}px"
+    finally:
+        page.emulate_media(media="screen")
+
+
 # -- every page: accessibility, language, banner ---------------------------------------------------------------------
 def axe_violations(page: Any) -> list[str]:
     """Run axe-core on the page as it is now: WCAG 2.0, 2.1 and 2.2, levels A and AA; one line per rule broken."""
