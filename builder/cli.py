@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--root", type=Path, help=ROOT_HELP)
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     build.add_argument("--previous", type=Path, metavar="FILE", help=PREVIOUS_HELP)
-    build.add_argument("--school", type=Path, metavar="DIR", help="build a school's inclusion strategy, provision map and SEN report (default out: DIR/site)")
+    build.add_argument(
+        "--school",
+        type=Path,
+        metavar="DIR",
+        help="build a school's inclusion strategy, provision map and SEN report (default out: DIR/site)",
+    )
 
     diff = sub.add_parser(
         "diff",

@@ -145,7 +145,10 @@ class School:
         v = self.edition.vocab
         out = []
         for tier in v.tiers.values():
-            areas = [(area, [ln for ln in self.lines if ln.standard.tier == tier.id and ln.standard.area == area.id]) for area in v.areas.values()]
+            areas = [
+                (area, [ln for ln in self.lines if ln.standard.tier == tier.id and ln.standard.area == area.id])
+                for area in v.areas.values()
+            ]
             areas = [(a, lines) for a, lines in areas if lines]
             if areas:
                 out.append((tier, areas))
@@ -170,7 +173,9 @@ def load_school(folder: Path, edition: Edition) -> School:
     if slips:
         raise OapError(slips)
     if not os.path.lexists(folder / SCHOOL_FILE):
-        raise OapError([Problem(rel, message='missing: a school folder holds a school.yaml (create one with: oap new-school DIR --name "...")')])
+        raise OapError(
+            [Problem(rel, message='missing: a school folder holds a school.yaml (create one with: oap new-school DIR --name "...")')]
+        )
     doc, problems = load_yaml(folder / SCHOOL_FILE, rel, within=folder)
     if doc is None:
         raise OapError(problems)
@@ -272,9 +277,7 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             continue
         else:
             cost, basis = Cost(per_pupil.low * pupils, per_pupil.high * pupils), ""
-        out.append(
-            Line(standard, offer["delivery"], offer["funding"], cost, pupils=pupils, per_pupil=per_pupil, budget_basis=basis)
-        )
+        out.append(Line(standard, offer["delivery"], offer["funding"], cost, pupils=pupils, per_pupil=per_pupil, budget_basis=basis))
     return out
 
 
@@ -335,7 +338,9 @@ def gather_school(root: Path, school_dir: Path, council_dir: Path | None = None)
 
 
 def check_line(school: School) -> str:
-    totals = "; ".join(f"{t.name} {t.planned.text()}" + (f" of {pounds(t.allocation)}" if t.allocation is not None else "") for t in school.totals())
+    totals = "; ".join(
+        f"{t.name} {t.planned.text()}" + (f" of {pounds(t.allocation)}" if t.allocation is not None else "") for t in school.totals()
+    )
     return (
         f"oap check: OK: {school.name}: {len(school.lines)} standards offered, {len(school.answers)} SEN information report "
         f"items answered; planned: {totals} ({HIGH_END})."
@@ -382,7 +387,8 @@ def strategy_json(school: School) -> str:
         "budget_check": HIGH_END,
         "allocations": school.allocations,
         "totals": [
-            {"funding": t.source, "planned_low": t.planned.low, "planned_high": t.planned.high, "allocation": t.allocation} for t in school.totals()
+            {"funding": t.source, "planned_low": t.planned.low, "planned_high": t.planned.high, "allocation": t.allocation}
+            for t in school.totals()
         ],
         "lines": [line_record(line, v) for line in school.lines],
     }
@@ -397,10 +403,37 @@ def strategy_csv(school: School) -> str:
     writer.writerow(head)
     for line in school.lines:
         r = line_record(line, v)
-        row = [r["standard"], r["title"], r["tier"], r["area"], r["delivery"], r["pupils"] or "", r["cost_low"], r["cost_high"], r["basis"], SOURCES[r["funding"]]]
+        row = [
+            r["standard"],
+            r["title"],
+            r["tier"],
+            r["area"],
+            r["delivery"],
+            r["pupils"] or "",
+            r["cost_low"],
+            r["cost_high"],
+            r["basis"],
+            SOURCES[r["funding"]],
+        ]
         writer.writerow([_safe(c) for c in row])
     for t in school.totals():
-        writer.writerow([_safe(c) for c in ["Total", t.name, "", "", "", "", t.planned.low, t.planned.high, f"Allocation: {t.allocation if t.allocation is not None else 'none'}", t.name]])
+        writer.writerow(
+            [
+                _safe(c)
+                for c in [
+                    "Total",
+                    t.name,
+                    "",
+                    "",
+                    "",
+                    "",
+                    t.planned.low,
+                    t.planned.high,
+                    f"Allocation: {t.allocation if t.allocation is not None else 'none'}",
+                    t.name,
+                ]
+            ]
+        )
     return out.getvalue()
 
 
@@ -408,12 +441,24 @@ def map_csv(school: School) -> str:
     v = school.edition.vocab
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["Tier", "Area of need", "Standard", "Provider", "Group size", "Frequency", "Cost low (£)", "Cost high (£)", "Paid from"])
+    writer.writerow(
+        ["Tier", "Area of need", "Standard", "Provider", "Group size", "Frequency", "Cost low (£)", "Cost high (£)", "Paid from"]
+    )
     for tier, areas in school.by_tier_and_area():
         for area, lines in areas:
             for line in lines:
                 r = line_record(line, v)
-                row = [tier.name, area.name, f"{r['title']} ({r['standard']})", "; ".join(r["providers"]), "; ".join(r["group"]) or "Not set by the standard", "; ".join(r["frequency"]) or "Not set by the standard", line.cost.low, line.cost.high, line.funding_name]
+                row = [
+                    tier.name,
+                    area.name,
+                    f"{r['title']} ({r['standard']})",
+                    "; ".join(r["providers"]),
+                    "; ".join(r["group"]) or "Not set by the standard",
+                    "; ".join(r["frequency"]) or "Not set by the standard",
+                    line.cost.low,
+                    line.cost.high,
+                    line.funding_name,
+                ]
                 writer.writerow([_safe(c) for c in row])
     return out.getvalue()
 
@@ -552,7 +597,7 @@ def scaffold_text(name: str, root: Path) -> str:
 
     v = load_corpus(root).vocab
     q = json.dumps
-    items = "\n".join(f"  # Schedule 1 paragraph {i.paragraph}: {i.must_say}\n  {i.id}: \"\"" for i in v.sen_information_report.values())
+    items = "\n".join(f'  # Schedule 1 paragraph {i.paragraph}: {i.must_say}\n  {i.id}: ""' for i in v.sen_information_report.values())
     return f"""# yaml-language-server: $schema=https://example.invalid/oap/school.schema.json
 # {name}: the school's edition of the ordinarily available provision standards.
 # `oap check --school .` checks this file; `oap build --school .` publishes the inclusion strategy, the costed
@@ -628,13 +673,16 @@ government's: every page says so.
 def new_school(folder: Path, name: str, root: Path, council: Path | None = None) -> list[str]:
     """Write school.yaml, README.md and .gitignore into folder; refuse, writing nothing, if any of them exists."""
     folder = Path(folder)
-    if not name.strip() or any(c in name for c in "<>\"`\\\n"):
-        raise OapError([Problem("--name", message='give the school\'s name as parents know it, without < > " ` or \\')])
+    if not name.strip() or any(c in name for c in '<>"`\\\n'):
+        raise OapError([Problem("--name", message="give the school's name as parents know it, without < > \" ` or \\")])
     contents = {SCHOOL_FILE: scaffold_text(name, root), "README.md": readme_text(name, council), ".gitignore": GITIGNORE}
     there = [n for n in contents if os.path.lexists(folder / n)]
     if there:
         raise OapError(
-            [Problem(shown(folder / n), message="already exists; oap new-school never overwrites a file (choose another folder)") for n in there]
+            [
+                Problem(shown(folder / n), message="already exists; oap new-school never overwrites a file (choose another folder)")
+                for n in there
+            ]
         )
     folder.mkdir(parents=True, exist_ok=True)
     for n, text in contents.items():

@@ -80,12 +80,22 @@ def test_each_offered_standard_is_in_the_strategy_with_its_cost_and_funding_sour
     for offer in offers:
         line = lines[offer["standard"]]
         assert line["funding"] == offer["funding"]
-        cost = pounds(line["cost_low"]) if line["cost_low"] == line["cost_high"] else f"{pounds(line['cost_low'])} to {pounds(line['cost_high'])}"
+        cost = (
+            pounds(line["cost_low"])
+            if line["cost_low"] == line["cost_high"]
+            else f"{pounds(line['cost_low'])} to {pounds(line['cost_high'])}"
+        )
         if "budget" in offer:
             assert line["cost_low"] == line["cost_high"] == offer["budget"]
         else:
-            assert (line["cost_low"], line["cost_high"]) == (line["cost_per_pupil_low"] * offer["pupils"], line["cost_per_pupil_high"] * offer["pupils"])
-        row = re.search(rf"<tr><th scope=\"row\">{re.escape(line['title'])}</th><td>[^<]*</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td></tr>", html.replace("&#39;", "'"))
+            assert (line["cost_low"], line["cost_high"]) == (
+                line["cost_per_pupil_low"] * offer["pupils"],
+                line["cost_per_pupil_high"] * offer["pupils"],
+            )
+        row = re.search(
+            rf"<tr><th scope=\"row\">{re.escape(line['title'])}</th><td>[^<]*</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td></tr>",
+            html.replace("&#39;", "'"),
+        )
         assert row, line["title"]
         assert row.groups() == (cost, FUNDING_NAMES[offer["funding"]])
 
@@ -107,7 +117,10 @@ def test_totals_per_funding_source_equal_the_sum_of_their_lines(built: Path) -> 
         assert csv_totals[FUNDING_NAMES[source]] == (low[source], high[source])
         planned = pounds(low[source]) if low[source] == high[source] else f"{pounds(low[source])} to {pounds(high[source])}"
         left = pounds(total["allocation"] - high[source])
-        assert f"<th scope=\"row\">{FUNDING_NAMES[source]}</th><td class=\"num\">{planned}</td><td class=\"num\">{pounds(total['allocation'])}</td><td class=\"num\">{left}</td>" in html
+        assert (
+            f'<th scope="row">{FUNDING_NAMES[source]}</th><td class="num">{planned}</td><td class="num">{pounds(total["allocation"])}</td><td class="num">{left}</td>'
+            in html
+        )
 
 
 def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group_frequency_cost_and_payer(built: Path) -> None:
@@ -119,7 +132,7 @@ def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group
     assert speech["Provider"] == "Teaching assistant (TA)" and "sessions a week" in speech["Frequency"]
     assert speech["Paid from"] == "Inclusive mainstream fund (IMF)"
     html = (built / "provision-map.html").read_text(encoding="utf-8")
-    assert "<caption id=\"targeted-communication-and-interaction\">Targeted: Communication and interaction</caption>" in html
+    assert '<caption id="targeted-communication-and-interaction">Targeted: Communication and interaction</caption>' in html
 
 
 def test_the_sen_information_report_answers_every_schedule_1_item(built: Path) -> None:
@@ -157,7 +170,9 @@ def test_a_missing_or_empty_schedule_1_item_is_an_error_naming_it(tmp_path: Path
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "sen_information_report: no answer for Schedule 1 paragraph 7, 'Working with parents' (consulting-parents)" in result.stderr
-    assert "sen_information_report.complaints: Schedule 1 paragraph 9, 'Complaints about our provision' (complaints) is empty" in result.stderr
+    assert (
+        "sen_information_report.complaints: Schedule 1 paragraph 9, 'Complaints about our provision' (complaints) is empty" in result.stderr
+    )
     assert len(LOCATED.findall(result.stderr)) == 2
 
 
@@ -165,7 +180,10 @@ def test_unknown_standard_wrong_phase_and_no_cost_are_located_errors(tmp_path: P
     def edit(text: str) -> str:
         text = text.replace("standard: ci-pri-speech-sounds", "standard: ci-pri-speech-sound")
         text = text.replace("standard: semh-pri-friendships-social-skills", "standard: semh-sec-relational-predictable-school")
-        return text.replace("    budget: 1800\n    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n", "")
+        return text.replace(
+            "    budget: 1800\n    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n",
+            "",
+        )
 
     folder = copy_example(tmp_path, edit)
     result = run_oap("check", "--school", str(folder))
@@ -173,7 +191,9 @@ def test_unknown_standard_wrong_phase_and_no_cost_are_located_errors(tmp_path: P
     assert "Traceback" not in result.stderr
     found = {m["field"]: m["message"] for m in LOCATED.finditer(result.stderr)}
     assert "no standard has id 'ci-pri-speech-sound' (did you mean 'ci-pri-speech-sounds'?)" == found["offers[0].standard"]
-    assert found["offers[2].standard"].startswith("'semh-sec-relational-predictable-school' is a secondary standard, but this school's phases are primary")
+    assert found["offers[2].standard"].startswith(
+        "'semh-sec-relational-predictable-school' is a secondary standard, but this school's phases are primary"
+    )
     assert "'semh-pri-relational-calm-classroom' has no typical cost per pupil and no budgeted amount" in found["offers[5]"]
 
 
@@ -226,7 +246,7 @@ def test_a_one_to_one_session_of_20_minutes_a_day_costs_what_the_hand_sum_says_a
 
 
 # -- hostile text -------------------------------------------------------------------------------------------------------
-PAYLOADS = ('<script>window.__pwned=1</script>', '<img src=x onerror="window.__pwned=1">', "[link](javascript:window.__pwned=1)")
+PAYLOADS = ("<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=1">', "[link](javascript:window.__pwned=1)")
 
 
 class _Tags(HTMLParser):
@@ -251,7 +271,7 @@ def test_hostile_school_text_is_shown_as_text_and_never_runs(tmp_path: Path) -> 
         for offer in data["offers"]:
             offer["delivery"] = payload
         data["offers"][5]["budget_basis"] = payload
-        data["offers"][0]["delivery"] = "=HYPERLINK(\"http://x.invalid\") " + payload
+        data["offers"][0]["delivery"] = '=HYPERLINK("http://x.invalid") ' + payload
         data["sen_information_report"] = {k: payload for k in data["sen_information_report"]}
         return yaml.safe_dump(data, allow_unicode=True)
 
