@@ -513,7 +513,18 @@ def _env() -> jinja2.Environment:
     )
 
 
-def pages(school: School) -> dict[str, str]:
+PDFS = {
+    "inclusion-strategy.pdf": "inclusion-strategy.html",
+    "provision-map.pdf": "provision-map.html",
+    "sen-information-report.pdf": "sen-information-report.html",
+}
+"""The three documents made as tagged PDFs, and the page each is printed from."""
+
+
+def pages(school: School, *, print_: bool = False, pdf: bool = False) -> dict[str, str]:
+    """Each page's HTML: for the site, or (print_) for the PDFs, with the embedded fonts and no site navigation."""
+    from .printdocs import timestamp
+
     env = _env()
     template = env.get_template("school.html.j2")
     v = school.edition.vocab
@@ -529,12 +540,38 @@ def pages(school: School) -> dict[str, str]:
         "group_text": group_text,
         "frequency_text": frequency_text,
         "council": school.edition.council,
+        "print": print_,
+        "generated": timestamp(school.edition),
+        "pdfs": {name: PAGES[page] for name, page in PDFS.items()} if pdf else {},
     }
     return {name: template.render(page=name, title=title, **common) for name, title in PAGES.items()}
 
 
-def files(school: School) -> dict[str, bytes]:
-    out = {name: html.encode("utf-8") for name, html in pages(school).items()}
+def pdfs(school: School) -> dict[str, bytes]:
+    """The inclusion strategy, the provision map and the SEN information report as tagged PDF/UA-1 files, through the
+    project's renderer (builder/pdf.py: fonts embedded, nothing fetched but the fonts, running furniture artifacts)."""
+    import hashlib
+    import tempfile
+
+    from .pdf import prepare_assets, render_document
+    from .printdocs import PrintDocument
+
+    printed = pages(school, print_=True)
+    out: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix=f"oap-print-{os.getpid()}-") as scratch:
+        root = prepare_assets(Path(scratch))
+        for name, page in PDFS.items():
+            title = f"{PAGES[page]}: {school.name}, {school.year}"
+            ident = hashlib.sha256(f"{school.name}\0{school.year}\0{name}".encode()).hexdigest()[:32].encode()
+            rendered = render_document(PrintDocument(name, title, printed[page], ident), root)
+            out[name] = rendered.pdf
+    return out
+
+
+def files(school: School, *, pdf: bool = True) -> dict[str, bytes]:
+    out = {name: html.encode("utf-8") for name, html in pages(school, pdf=pdf).items()}
+    if pdf:
+        out.update(pdfs(school))
     out["inclusion-strategy.csv"] = strategy_csv(school).encode("utf-8-sig")
     out["inclusion-strategy.json"] = strategy_json(school).encode("utf-8")
     out["provision-map.csv"] = map_csv(school).encode("utf-8-sig")
@@ -542,7 +579,7 @@ def files(school: School) -> dict[str, bytes]:
     return out
 
 
-def publish(school: School, out: Path) -> None:
+def publish(school: School, out: Path, *, pdf: bool = True) -> None:
     """Write everything into a fresh folder beside out, then swap it in: out is the last good build until then."""
     from .publish import swap_in
 
@@ -551,7 +588,7 @@ def publish(school: School, out: Path) -> None:
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir()
     try:
-        for name, data in files(school).items():
+        for name, data in files(school, pdf=pdf).items():
             (temp / name).write_bytes(data)
         swap_in(temp, out)
     finally:
@@ -564,11 +601,14 @@ def check_command(root: Path, school_dir: Path, council_dir: Path | None) -> int
     return 0
 
 
-def build_command(root: Path, school_dir: Path, council_dir: Path | None, out: Path | None) -> int:
+def build_command(root: Path, school_dir: Path, council_dir: Path | None, out: Path | None, *, pdf: bool = True) -> int:
     school = gather_school(root, school_dir, council_dir)
     target = out or Path(school_dir) / "site"
-    publish(school, target)
-    print(f"oap build: built {school.name}'s inclusion strategy, provision map and SEN information report into {target}.")
+    publish(school, target, pdf=pdf)
+    print(
+        f"oap build: built {school.name}'s inclusion strategy, provision map and SEN information report into {target}"
+        f"{'' if pdf else ' (no PDFs)'}."
+    )
     return 0
 
 
@@ -583,7 +623,7 @@ def command(args: Any, root: Path) -> int:
         return 0
     if args.command == "check":
         return check_command(root, args.school, args.council)
-    return build_command(root, args.school, args.council, args.out)
+    return build_command(root, args.school, args.council, args.out, pdf=not args.no_pdf)
 
 
 # -- oap new-school -----------------------------------------------------------------------------------------------------

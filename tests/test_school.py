@@ -25,6 +25,7 @@ from .test_cost import COUNCIL, _yaml, make_project_with_provision, record
 
 EXAMPLE = ROOT / "examples" / "hollins-vale-primary"
 PAGES = ("index.html", "inclusion-strategy.html", "provision-map.html", "sen-information-report.html")
+PDFS = ("inclusion-strategy.pdf", "provision-map.pdf", "sen-information-report.pdf")
 NOT_CAPS = "they are not caps, limits or entitlements"
 NOT_GOVERNMENT = "they are not the government&#39;s"
 FUNDING_NAMES = {"imf": "Inclusive mainstream fund (IMF)", "notional-sen-budget": "Notional SEN budget", "core-budget": "Core budget"}
@@ -62,7 +63,8 @@ def copy_example(tmp: Path, edit: Any = None) -> Path:
 # -- the example builds end to end --------------------------------------------------------------------------------------
 def test_the_example_school_builds_every_document_and_each_page_says_what_the_figures_are(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
-    assert names == sorted([*PAGES, "inclusion-strategy.csv", "inclusion-strategy.json", "provision-map.csv", "provision-map.json"])
+    data = ["inclusion-strategy.csv", "inclusion-strategy.json", "provision-map.csv", "provision-map.json"]
+    assert names == sorted([*PAGES, *data, *PDFS])
     for name in PAGES:
         html = (built / name).read_text(encoding="utf-8")
         assert NOT_CAPS in html, name
@@ -235,7 +237,7 @@ def test_a_one_to_one_session_of_20_minutes_a_day_costs_what_the_hand_sum_says_a
     assert int((hours * 20).quantize(Decimal(1), rounding=ROUND_HALF_UP)) == 1267
     for council, per_pupil in ((None, national), ("c", 1267)):
         out = tmp_path / f"site-{council}"
-        args = ["build", "--root", str(root), "--school", "s", "--out", str(out)] + (["--council", council] if council else [])
+        args = ["build", "--no-pdf", "--root", str(root), "--school", "s", "--out", str(out)] + (["--council", council] if council else [])
         result = run_oap(*args, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         (line,) = json.loads((out / "inclusion-strategy.json").read_text(encoding="utf-8"))["lines"]
@@ -277,7 +279,7 @@ def test_hostile_school_text_is_shown_as_text_and_never_runs(tmp_path: Path) -> 
 
     folder = copy_example(tmp_path, edit)
     out = tmp_path / "site"
-    result = run_oap("build", "--school", str(folder), "--out", str(out))
+    result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out))
     assert result.returncode == 0, result.stderr
     for name in PAGES:
         html = (out / name).read_text(encoding="utf-8")
@@ -295,11 +297,11 @@ def test_hostile_school_text_is_shown_as_text_and_never_runs(tmp_path: Path) -> 
 def test_a_broken_school_yaml_leaves_the_last_good_output_byte_identical(tmp_path: Path) -> None:
     folder = copy_example(tmp_path)
     out = tmp_path / "site"
-    assert run_oap("build", "--school", str(folder), "--out", str(out)).returncode == 0
+    assert run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     path = folder / "school.yaml"
     path.write_text(path.read_text().replace("  imf: 14000\n", "  imf: 10\n"), encoding="utf-8")
-    result = run_oap("build", "--school", str(folder), "--out", str(out))
+    result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "nothing was written" in result.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -335,3 +337,70 @@ def test_the_example_school_checks_clean_with_and_without_a_council() -> None:
         result = run_oap("check", "--school", str(EXAMPLE), *extra)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("oap check: OK: Hollins Vale Primary School (fictional): 6 standards offered")
+
+
+# -- the PDFs: the checks tests/test_pdf.py applies to the national PDFs ---------------------------------------------------
+@pytest.mark.parametrize("name", PDFS)
+def test_each_pdf_is_tagged_pdf_ua_and_passes_both_validators(built: Path, name: str) -> None:
+    import pikepdf
+
+    from .test_pdf import content_outside_the_tree, fonts, struct_types, validator_findings
+
+    path = built / name
+    with pikepdf.open(path) as f:
+        assert f.Root.MarkInfo.Marked is True
+        assert str(f.Root.Lang) == "en-GB"
+        assert f.Root.ViewerPreferences.DisplayDocTitle is True
+        assert {"Document", "H1", "H2", "P"} <= struct_types(f)
+        if name != "sen-information-report.pdf":
+            assert {"Table", "TR", "TH", "TD"} <= struct_types(f)
+        assert f.open_metadata()["pdfuaid:part"] == "1"
+        assert str(f.docinfo.Title).endswith(": Hollins Vale Primary School (fictional), 2026-27")
+        used = [font for font in fonts(f) if "/FontDescriptor" in font]
+        assert used
+        for font in used:
+            assert any(key in font.FontDescriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+        assert {re.sub(r"^/[A-Z]{6}\+", "", str(font.BaseFont)) for font in used} <= {"OAP-Sans", "OAP-Sans-Bold"}
+    assert validator_findings(path) == []
+    assert content_outside_the_tree(path) == []
+
+
+# -- a real browser: axe-core, and no request leaving the site -----------------------------------------------------------
+def test_every_page_passes_axe_and_requests_nothing_outside_the_site(built: Path, browser: Any) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from .test_browser import DESKTOP, axe_violations
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
+            """Keep test output clean."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    outside: list[str] = []
+    context = browser.new_context(viewport=DESKTOP, service_workers="block")
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(origin + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    try:
+        page = context.new_page()
+        failures = {}
+        for name in PAGES:
+            page.goto(f"{origin}/{name}")
+            assert page.evaluate("document.documentElement.lang") == "en-GB"
+            if found := axe_violations(page):
+                failures[name] = found
+        assert failures == {}
+        assert outside == []
+    finally:
+        context.close()
+        server.shutdown()
