@@ -320,11 +320,13 @@ def _check_budgets(doc: Document, school: School, problems: list[Problem]) -> No
         if total.allocation is None or total.planned.high <= total.allocation:
             continue
         planned = total.planned.text()
+        if total.planned.low != total.planned.high:
+            planned += f" ({HIGH_END}, {pounds(total.planned.high)})"
         problems.append(
             doc.problem(
                 ("allocations", total.source),
                 f"the plan spends more than the {total.name} allocation of {pounds(total.allocation)}: the lines paid from it "
-                f"total {planned} ({HIGH_END}, {pounds(total.planned.high)}), {pounds(total.planned.high - total.allocation)} more "
+                f"total {planned}, {pounds(total.planned.high - total.allocation)} more "
                 "than the allocation; plan fewer pupils, pay for a line from another budget, or correct the allocation",
             )
         )
