@@ -138,7 +138,13 @@ def test_the_corpus_is_complete() -> None:
     assert len(CASES) >= 30
     assert any(c.council is not None for c in CASES) and any(c.council is None for c in CASES)
     for case in CASES:
-        used = {"case.yaml", "expected.txt", *case.files.values(), *([case.council] if case.council else []), *([case.school] if case.school else [])}
+        used = {
+            "case.yaml",
+            "expected.txt",
+            *case.files.values(),
+            *([case.council] if case.council else []),
+            *([case.school] if case.school else []),
+        }
         used |= {name for name in case.diff if (case.folder / name).exists()}
         present = {p.name for p in case.folder.iterdir()}
         assert case.about.strip(), case.name
