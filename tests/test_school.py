@@ -404,3 +404,25 @@ def test_every_page_passes_axe_and_requests_nothing_outside_the_site(built: Path
     finally:
         context.close()
         server.shutdown()
+
+
+def test_hostile_text_in_the_school_vocabularies_is_shown_as_text(tmp_path: Path) -> None:
+    """Payloads in every text field of every vocabulary (test_hostile's poisoning, the two school vocabularies
+    included) reach the school's pages as text, never as markup."""
+    from .test_hostile import poison_vocabularies
+
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    poison_vocabularies(root)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "school.yaml").write_text(school_text(), encoding="utf-8")
+    result = run_oap("build", "--no-pdf", "--root", str(root), "--school", "s", "--out", str(tmp_path / "site"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in PAGES:
+        html = (tmp_path / "site" / name).read_text(encoding="utf-8")
+        tags = _Tags()
+        tags.feed(html)
+        assert tags.bad == [], name
+    report = (tmp_path / "site" / "sen-information-report.html").read_text(encoding="utf-8")
+    assert "sen_information_report.must_say: &lt;/title&gt;&lt;img src=x onerror=window.__pwned=1&gt;" in report
+    strategy = (tmp_path / "site" / "inclusion-strategy.html").read_text(encoding="utf-8")
+    assert "inclusion_strategy.heading: &lt;/title&gt;&lt;img" in strategy
