@@ -253,6 +253,11 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             )
         per_pupil = edition.cost(standard)
         pupils = offer.get("pupils")
+        if "budget" in offer and "budget_basis" not in offer:
+            problems.append(
+                doc.problem((*at, "budget"), "say how this amount was worked out in budget_basis (governors and auditors read it)")
+            )
+            continue
         if "budget" in offer:
             cost, basis = Cost(offer["budget"], offer["budget"]), offer["budget_basis"]
         elif per_pupil is None:

@@ -426,3 +426,12 @@ def test_hostile_text_in_the_school_vocabularies_is_shown_as_text(tmp_path: Path
     assert "sen_information_report.must_say: &lt;/title&gt;&lt;img src=x onerror=window.__pwned=1&gt;" in report
     strategy = (tmp_path / "site" / "inclusion-strategy.html").read_text(encoding="utf-8")
     assert "inclusion_strategy.heading: &lt;/title&gt;&lt;img" in strategy
+
+
+def test_a_budget_without_its_basis_is_a_located_error(tmp_path: Path) -> None:
+    basis = "    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n"
+    folder = copy_example(tmp_path, lambda text: text.replace(basis, ""))
+    result = run_oap("check", "--school", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found = {m["field"]: m["message"] for m in LOCATED.finditer(result.stderr)}
+    assert found == {"offers[5].budget": "say how this amount was worked out in budget_basis (governors and auditors read it)"}
