@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="load and validate everything; report every problem at once")
     check.add_argument("--council", type=Path, metavar="DIR", help="also check a council overlay folder")
     check.add_argument("--root", type=Path, help=ROOT_HELP)
+    check.add_argument("--school", type=Path, metavar="DIR", help="check a school's school.yaml (with --council, at the council's rates)")
     check.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
     build = sub.add_parser("build", help="check, then build the site (and PDFs) into site/ or --out")
@@ -44,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--root", type=Path, help=ROOT_HELP)
     build.add_argument("--quiet", action="store_true", help=QUIET_HELP)
     build.add_argument("--previous", type=Path, metavar="FILE", help=PREVIOUS_HELP)
+    build.add_argument(
+        "--school",
+        type=Path,
+        metavar="DIR",
+        help="build a school's inclusion strategy, provision map and SEN report (default out: DIR/site)",
+    )
 
     diff = sub.add_parser(
         "diff",
@@ -59,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     new.add_argument("dir", type=Path, metavar="DIR")
     new.add_argument("--name", required=True, help='the council\'s name, e.g. "Example Borough Council"')
+
+    new_school = sub.add_parser("new-school", help="create a school folder: school.yaml with every key explained, a README, .gitignore")
+    new_school.add_argument("dir", type=Path, metavar="DIR")
+    new_school.add_argument("--name", required=True, help='the school\'s name, e.g. "Hollins Vale Primary School"')
+    new_school.add_argument("--council", type=Path, metavar="DIR", help="the council folder the school checks against (said in its README)")
 
     compare = sub.add_parser("compare", help="set council overlays side by side: one HTML page and one CSV")
     compare.add_argument("councils", type=Path, nargs="+", metavar="DIR", help="council overlay folders, one column each")
@@ -86,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
+        if getattr(args, "school", None) is not None or args.command == "new-school":
+            from . import school
+
+            return school.command(args, find(getattr(args, "root", None), None).source)
         if args.command == "check":
             return _check(args.root, args.council, quiet=args.quiet)
         if args.command == "build":
@@ -154,6 +170,7 @@ def _council(command: str, flag: Path | None) -> tuple[Path | None, str]:
 _UNCHANGED = {
     "build": " Nothing was changed in the output folder.",
     "new-council": " Nothing was written.",
+    "new-school": " Nothing was written.",
     "compare": " Nothing was written.",
     "import-services": "",
 }

@@ -214,6 +214,33 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class ScheduleItem:
+    """One item of Schedule 1 to the SEND Regulations 2014 (vocabularies/sen-information-report.yaml): what a school's
+    SEN information report must cover."""
+
+    id: str
+    paragraph: str
+    """'7', or '3(a)' for a sub-paragraph."""
+    title: str
+    must_say: str
+    source: str
+    url: str
+
+
+@dataclass(frozen=True)
+class StrategySection:
+    """One heading of a school's inclusion strategy (vocabularies/inclusion-strategy.yaml)."""
+
+    id: str
+    heading: str
+    what_goes_here: str
+    from_template: bool
+    """True only when the heading was read from the DfE template itself."""
+    source: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Vocabularies:
     """Every controlled vocabulary, each an id-to-entry mapping in authored order."""
 
@@ -234,6 +261,10 @@ class Vocabularies:
     """Shared prose by id; empty when the project has no wording.yaml (the pages then leave that prose out)."""
     rates: dict[str, Rate] = field(default_factory=dict)
     """Staff time rates by id; empty when the project has no rates.yaml (no standard's cost is then worked out)."""
+    sen_information_report: dict[str, ScheduleItem] = field(default_factory=dict)
+    """Schedule 1 items by id; empty when the project has none (a school's edition then cannot be checked)."""
+    inclusion_strategy: dict[str, StrategySection] = field(default_factory=dict)
+    """A school's inclusion strategy headings by id; empty when the project has none."""
 
     def proposal(self, ident: str) -> LegalBasis | FundingStream | None:
         """The proposed legal basis or funding stream with this id, if there is one."""

@@ -29,9 +29,11 @@ VOCABULARIES: dict[str, type] = {
     "law_today": model.LawToday,
     "wording": model.Wording,
     "rates": model.Rate,
+    "sen_information_report": model.ScheduleItem,
+    "inclusion_strategy": model.StrategySection,
 }
 """Each vocabulary's top-level key and the dataclass its entries become."""
-OPTIONAL = {"facts", "law_today", "wording", "rates"}
+OPTIONAL = {"facts", "law_today", "wording", "rates", "sen_information_report", "inclusion_strategy"}
 """Vocabularies a project may leave out (a project with no facts cites none)."""
 KEYS = {"law_today": "phase"}
 """The field that identifies an entry, where it is not `id`: the law today has one entry per phase."""

@@ -27,7 +27,7 @@ from .conftest import FIXTURE_STANDARD, FIXTURE_VOCABULARIES, OAP, make_project,
 CASES_DIR = Path(__file__).resolve().parent / "bad_inputs"
 REGENERATE = os.environ.get("OAP_REGENERATE_EXPECTED") == "1"
 DEFAULT_TARGET = "standards/cognition-and-learning/primary.yaml"
-CASE_KEYS = {"about", "files", "council", "generate", "links", "build", "vocabularies", "diff"}
+CASE_KEYS = {"about", "files", "council", "school", "generate", "links", "build", "vocabularies", "diff"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Case:
     build: bool = False
     fixture_vocabularies: bool = False
     """True to start from tests/fixtures/vocabularies instead of the real vocabularies (`vocabularies: fixture`)."""
+    school: str | None = None
+    """A file in the case folder that becomes school/school.yaml, checked with `--school school`."""
     diff: tuple[str, ...] = ()
     """`oap diff OLD NEW` on these two files of the case folder (a name with no file there: a file that does not exist)."""
 
@@ -72,6 +74,7 @@ def load_case(folder: Path) -> Case:
         about=spec["about"],
         files=files,
         council=council,
+        school=spec.get("school"),
         generate=spec.get("generate") or {},
         links=spec.get("links") or {},
         build=bool(spec.get("build")),
@@ -110,6 +113,10 @@ def make_case(case: Case, tmp: Path, *, site: bool = False) -> tuple[Path, list[
         if case.council:
             shutil.copyfile(case.folder / case.council, council / "council.yaml")
         args += ["--council", "council"]
+    if case.school is not None:
+        (root / "school").mkdir(exist_ok=True)
+        shutil.copyfile(case.folder / case.school, root / "school" / "school.yaml")
+        args += ["--school", "school"]
     return root, args
 
 
@@ -131,7 +138,13 @@ def test_the_corpus_is_complete() -> None:
     assert len(CASES) >= 30
     assert any(c.council is not None for c in CASES) and any(c.council is None for c in CASES)
     for case in CASES:
-        used = {"case.yaml", "expected.txt", *case.files.values(), *([case.council] if case.council else [])}
+        used = {
+            "case.yaml",
+            "expected.txt",
+            *case.files.values(),
+            *([case.council] if case.council else []),
+            *([case.school] if case.school else []),
+        }
         used |= {name for name in case.diff if (case.folder / name).exists()}
         present = {p.name for p in case.folder.iterdir()}
         assert case.about.strip(), case.name

@@ -53,9 +53,13 @@ VOCAB_TEXT = {
     "law_today": ("text",),
     "wording": ("paragraphs", "items", "title", "source"),
     "rates": ("name", "covers", "applies", "source"),
+    "sen_information_report": ("title", "must_say", "source"),
+    "inclusion_strategy": ("heading", "what_goes_here", "source"),
 }
 """The text fields of each vocabulary's entries (ids, codes, enums, URLs and numbers are checked by the schema)."""
-VOCAB_SHOWN = [f"{kind}.{name}" for kind, fields in VOCAB_TEXT.items() for name in fields[:2]]
+SCHOOL_ONLY = {"sen_information_report", "inclusion_strategy"}
+"""Vocabularies only a school's edition shows (builder/school.py; its hostile text is tested in test_school.py)."""
+VOCAB_SHOWN = [f"{kind}.{name}" for kind, fields in VOCAB_TEXT.items() if kind not in SCHOOL_ONLY for name in fields[:2]]
 """Vocabulary fields every edition shows somewhere (the name and its explanation, a fact's value and period, the law
 today's points); the others may not be shown."""
 COUNCIL_NAME = "Testshire & Hostile [link](javascript:window.__pwned=1) {: onclick=window.__pwned=1 } *x*"

@@ -1,0 +1,437 @@
+"""A school's edition (builder/school.py): `oap check --school`, `oap build --school` and `oap new-school`, run as the
+real command line on the fictional example school and on broken copies of it.
+
+One build of the example school (the `built` fixture) is shared by the tests that read its output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import ROOT, run_oap
+from .test_cost import COUNCIL, _yaml, make_project_with_provision, record
+
+EXAMPLE = ROOT / "examples" / "hollins-vale-primary"
+PAGES = ("index.html", "inclusion-strategy.html", "provision-map.html", "sen-information-report.html")
+PDFS = ("inclusion-strategy.pdf", "provision-map.pdf", "sen-information-report.pdf")
+NOT_CAPS = "they are not caps, limits or entitlements"
+NOT_GOVERNMENT = "they are not the government&#39;s"
+FUNDING_NAMES = {"imf": "Inclusive mainstream fund (IMF)", "notional-sen-budget": "Notional SEN budget", "core-budget": "Core budget"}
+LOCATED = re.compile(r"^(?P<path>[^:\n]+school\.yaml):(?P<line>\d+):(?P<col>\d+): (?P<field>[^:]+): (?P<message>.+)$", re.M)
+
+
+def pounds(n: int) -> str:
+    return f"£{n:,}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example school, built once with the real `oap build --school`."""
+    out = tmp_path_factory.mktemp("school") / "site"
+    result = run_oap("build", "--school", str(EXAMPLE), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def example() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((EXAMPLE / "school.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def copy_example(tmp: Path, edit: Any = None) -> Path:
+    """The example school copied to tmp/school, its school.yaml text passed through edit."""
+    folder = tmp / "school"
+    shutil.copytree(EXAMPLE, folder)
+    if edit is not None:
+        path = folder / "school.yaml"
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+# -- the example builds end to end --------------------------------------------------------------------------------------
+def test_the_example_school_builds_every_document_and_each_page_says_what_the_figures_are(built: Path) -> None:
+    names = sorted(p.name for p in built.iterdir())
+    data = ["inclusion-strategy.csv", "inclusion-strategy.json", "provision-map.csv", "provision-map.json"]
+    assert names == sorted([*PAGES, *data, *PDFS])
+    for name in PAGES:
+        html = (built / name).read_text(encoding="utf-8")
+        assert NOT_CAPS in html, name
+        assert NOT_GOVERNMENT in html, name
+        assert "Hollins Vale Primary School (fictional) is fictional" in html, name
+        assert "<script" not in html and "<link" not in html and " src=" not in html, name  # loads nothing, runs nothing
+
+
+def test_each_offered_standard_is_in_the_strategy_with_its_cost_and_funding_source(built: Path) -> None:
+    data = json.loads((built / "inclusion-strategy.json").read_text(encoding="utf-8"))
+    lines = {line["standard"]: line for line in data["lines"]}
+    html = (built / "inclusion-strategy.html").read_text(encoding="utf-8")
+    offers = example()["offers"]
+    assert set(lines) == {o["standard"] for o in offers}
+    for offer in offers:
+        line = lines[offer["standard"]]
+        assert line["funding"] == offer["funding"]
+        cost = (
+            pounds(line["cost_low"])
+            if line["cost_low"] == line["cost_high"]
+            else f"{pounds(line['cost_low'])} to {pounds(line['cost_high'])}"
+        )
+        if "budget" in offer:
+            assert line["cost_low"] == line["cost_high"] == offer["budget"]
+        else:
+            assert (line["cost_low"], line["cost_high"]) == (
+                line["cost_per_pupil_low"] * offer["pupils"],
+                line["cost_per_pupil_high"] * offer["pupils"],
+            )
+        row = re.search(
+            rf"<tr><th scope=\"row\">{re.escape(line['title'])}</th><td>[^<]*</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td></tr>",
+            html.replace("&#39;", "'"),
+        )
+        assert row, line["title"]
+        assert row.groups() == (cost, FUNDING_NAMES[offer["funding"]])
+
+
+def test_totals_per_funding_source_equal_the_sum_of_their_lines(built: Path) -> None:
+    data = json.loads((built / "inclusion-strategy.json").read_text(encoding="utf-8"))
+    low: dict[str, int] = defaultdict(int)
+    high: dict[str, int] = defaultdict(int)
+    for line in data["lines"]:
+        low[line["funding"]] += line["cost_low"]
+        high[line["funding"]] += line["cost_high"]
+    totals = {t["funding"]: t for t in data["totals"]}
+    assert set(totals) == set(low)
+    html = (built / "inclusion-strategy.html").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO((built / "inclusion-strategy.csv").read_text(encoding="utf-8-sig"))))
+    csv_totals = {r[1]: (int(r[6]), int(r[7])) for r in rows if r[0] == "Total"}
+    for source, total in totals.items():
+        assert (total["planned_low"], total["planned_high"]) == (low[source], high[source]), source
+        assert csv_totals[FUNDING_NAMES[source]] == (low[source], high[source])
+        planned = pounds(low[source]) if low[source] == high[source] else f"{pounds(low[source])} to {pounds(high[source])}"
+        left = pounds(total["allocation"] - high[source])
+        assert (
+            f'<th scope="row">{FUNDING_NAMES[source]}</th><td class="num">{planned}</td><td class="num">{pounds(total["allocation"])}</td><td class="num">{left}</td>'
+            in html
+        )
+
+
+def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group_frequency_cost_and_payer(built: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO((built / "provision-map.csv").read_text(encoding="utf-8-sig"))))
+    strategy = json.loads((built / "inclusion-strategy.json").read_text(encoding="utf-8"))["lines"]
+    assert len(rows) == len(strategy)
+    speech = next(r for r in rows if "(ci-pri-speech-sounds)" in r["Standard"])
+    assert (speech["Tier"], speech["Area of need"], speech["Group size"]) == ("Targeted", "Communication and interaction", "One to one")
+    assert speech["Provider"] == "Teaching assistant (TA)" and "sessions a week" in speech["Frequency"]
+    assert speech["Paid from"] == "Inclusive mainstream fund (IMF)"
+    html = (built / "provision-map.html").read_text(encoding="utf-8")
+    assert '<caption id="targeted-communication-and-interaction">Targeted: Communication and interaction</caption>' in html
+
+
+def test_the_sen_information_report_answers_every_schedule_1_item(built: Path) -> None:
+    items = yaml.safe_load((ROOT / "standards" / "vocabularies" / "sen-information-report.yaml").read_text(encoding="utf-8"))
+    html = (built / "sen-information-report.html").read_text(encoding="utf-8")
+    for item in items["sen_information_report"]:
+        assert f'<h2 id="{item["id"]}">' in html, item["id"]
+        assert f"Schedule 1, paragraph {item['paragraph']}:" in html
+
+
+# -- check: located errors, exit 1, no traceback -----------------------------------------------------------------------
+def test_an_overspend_is_an_error_naming_the_allocation_its_amount_the_total_and_the_excess(tmp_path: Path, built: Path) -> None:
+    totals = {t["funding"]: t for t in json.loads((built / "inclusion-strategy.json").read_text(encoding="utf-8"))["totals"]}
+    high = totals["imf"]["planned_high"]
+    allocation = high - 500
+    folder = copy_example(tmp_path, lambda text: text.replace("  imf: 14000\n", f"  imf: {allocation}\n"))
+    result = run_oap("check", "--school", str(folder))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    found = [m.groupdict() for m in LOCATED.finditer(result.stderr)]
+    assert [f["field"] for f in found] == ["allocations.imf"], result.stderr
+    message = found[0]["message"]
+    assert f"Inclusive mainstream fund (IMF) allocation of {pounds(allocation)}" in message
+    assert f"the budget check uses the high end of each range, {pounds(high)}), {pounds(500)} more than the allocation" in message
+    line = next(i for i, t in enumerate((folder / "school.yaml").read_text().splitlines(), 1) if t.startswith("  imf:"))
+    assert found[0]["line"] == str(line)
+
+
+def test_a_missing_or_empty_schedule_1_item_is_an_error_naming_it(tmp_path: Path) -> None:
+    def edit(text: str) -> str:
+        text = re.sub(r"  consulting-parents: [^\n]*\n", "", text)
+        return re.sub(r"  complaints: [^\n]*\n", '  complaints: "  "\n', text)
+
+    result = run_oap("check", "--school", str(copy_example(tmp_path, edit)))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "sen_information_report: no answer for Schedule 1 paragraph 7, 'Working with parents' (consulting-parents)" in result.stderr
+    assert (
+        "sen_information_report.complaints: Schedule 1 paragraph 9, 'Complaints about our provision' (complaints) is empty" in result.stderr
+    )
+    assert len(LOCATED.findall(result.stderr)) == 2
+
+
+def test_unknown_standard_wrong_phase_and_no_cost_are_located_errors(tmp_path: Path) -> None:
+    def edit(text: str) -> str:
+        text = text.replace("standard: ci-pri-speech-sounds", "standard: ci-pri-speech-sound")
+        text = text.replace("standard: semh-pri-friendships-social-skills", "standard: semh-sec-relational-predictable-school")
+        return text.replace(
+            "    budget: 1800\n    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n",
+            "",
+        )
+
+    folder = copy_example(tmp_path, edit)
+    result = run_oap("check", "--school", str(folder))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    found = {m["field"]: m["message"] for m in LOCATED.finditer(result.stderr)}
+    assert "no standard has id 'ci-pri-speech-sound' (did you mean 'ci-pri-speech-sounds'?)" == found["offers[0].standard"]
+    assert found["offers[2].standard"].startswith(
+        "'semh-sec-relational-predictable-school' is a secondary standard, but this school's phases are primary"
+    )
+    assert "'semh-pri-relational-calm-classroom' has no typical cost per pupil and no budgeted amount" in found["offers[5]"]
+
+
+# -- the arithmetic, by hand ------------------------------------------------------------------------------------------
+SCHOOL = """\
+name: Test School
+phases: [primary]
+settings: [mainstream-school]
+senco: {{name: SENCO, email: senco@school.example}}
+year: "2026-27"
+allocations: {{imf: 100000, notional-sen-budget: 100000}}
+offers:
+  - standard: cl-pri-fixture-one
+    delivery: One to one with a teaching assistant.
+    pupils: 3
+    funding: imf
+sen_information_report:
+{answers}
+"""
+
+
+def school_text() -> str:
+    items = yaml.safe_load((ROOT / "standards" / "vocabularies" / "sen-information-report.yaml").read_text(encoding="utf-8"))
+    return SCHOOL.format(answers="\n".join(f"  {i['id']}: An answer." for i in items["sen_information_report"]))
+
+
+def test_a_one_to_one_session_of_20_minutes_a_day_costs_what_the_hand_sum_says_and_a_council_rate_overrides(tmp_path: Path) -> None:
+    """20 minutes x 5 days x 38 weeks = 3,800 minutes = 63 1/3 hours a pupil. At Testshire's given £20 an hour:
+    £1,266.67, so £1,267 a pupil and £3,801 for 3 pupils. Nationally, at the rate in rates.yaml, the same hours."""
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "school.yaml").write_text(school_text(), encoding="utf-8")
+    hours = Decimal(20 * 5 * 38) / 60
+    rates = yaml.safe_load((root / "standards" / "vocabularies" / "rates.yaml").read_text(encoding="utf-8"))["rates"]
+    national_rate = Decimal(str(next(r["amount"] for r in rates if r["id"] == "teaching-assistant-hour")))
+    national = int((hours * national_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert int((hours * 20).quantize(Decimal(1), rounding=ROUND_HALF_UP)) == 1267
+    for council, per_pupil in ((None, national), ("c", 1267)):
+        out = tmp_path / f"site-{council}"
+        args = ["build", "--no-pdf", "--root", str(root), "--school", "s", "--out", str(out)] + (["--council", council] if council else [])
+        result = run_oap(*args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        (line,) = json.loads((out / "inclusion-strategy.json").read_text(encoding="utf-8"))["lines"]
+        assert (line["cost_per_pupil_low"], line["cost_per_pupil_high"]) == (per_pupil, per_pupil)
+        assert (line["cost_low"], line["cost_high"]) == (per_pupil * 3, per_pupil * 3)
+        assert f"Typical annual cost per pupil {pounds(per_pupil)} times 3 pupils." in (out / "inclusion-strategy.html").read_text()
+    assert national != 1267
+
+
+# -- hostile text -------------------------------------------------------------------------------------------------------
+PAYLOADS = ("<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=1">', "[link](javascript:window.__pwned=1)")
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bad: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "img", "iframe", "object") or any(a.startswith("on") for a, _ in attrs):
+            self.bad.append(tag)
+        if any((v or "").strip().lower().startswith("javascript:") for _, v in attrs):
+            self.bad.append(f"{tag} javascript:")
+
+
+def test_hostile_school_text_is_shown_as_text_and_never_runs(tmp_path: Path) -> None:
+    payload = " ".join(PAYLOADS)
+
+    def edit(text: str) -> str:
+        data = yaml.safe_load(text)
+        data["name"] = "Evil <b>School</b> " + PAYLOADS[0]
+        data["senco"]["name"] = PAYLOADS[1]
+        for offer in data["offers"]:
+            offer["delivery"] = payload
+        data["offers"][5]["budget_basis"] = payload
+        data["offers"][0]["delivery"] = '=HYPERLINK("http://x.invalid") ' + payload
+        data["sen_information_report"] = {k: payload for k in data["sen_information_report"]}
+        return yaml.safe_dump(data, allow_unicode=True)
+
+    folder = copy_example(tmp_path, edit)
+    out = tmp_path / "site"
+    result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for name in PAGES:
+        html = (out / name).read_text(encoding="utf-8")
+        tags = _Tags()
+        tags.feed(html)
+        assert tags.bad == [], name
+        assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html, name
+    report = (out / "sen-information-report.html").read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in report
+    rows = list(csv.reader(io.StringIO((out / "inclusion-strategy.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[1][4].startswith("'=HYPERLINK")  # a spreadsheet shows it as text, never runs it
+
+
+# -- publishing and scaffolding -----------------------------------------------------------------------------------------
+def test_a_broken_school_yaml_leaves_the_last_good_output_byte_identical(tmp_path: Path) -> None:
+    folder = copy_example(tmp_path)
+    out = tmp_path / "site"
+    assert run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    path = folder / "school.yaml"
+    path.write_text(path.read_text().replace("  imf: 14000\n", "  imf: 10\n"), encoding="utf-8")
+    result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "nothing was written" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_new_school_scaffolds_a_commented_folder_and_never_overwrites(tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    result = run_oap("new-school", str(folder), "--name", "Test Primary School")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "README.md", "school.yaml"]
+    text = (folder / "school.yaml").read_text(encoding="utf-8")
+    assert text.count("\n# ") >= 6 and "# Schedule 1 paragraph 7:" in text
+    check = run_oap("check", "--school", str(folder))
+    assert check.returncode == 1 and "Traceback" not in check.stderr
+    assert "(consulting-parents) is empty" in check.stderr  # the SENCO is told each item still to write
+    (folder / "school.yaml").write_text("name: mine\n", encoding="utf-8")
+    again = run_oap("new-school", str(folder), "--name", "Other")
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert "already exists; oap new-school never overwrites a file" in again.stderr
+    assert (folder / "school.yaml").read_text(encoding="utf-8") == "name: mine\n"
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "README.md").write_text("ours\n", encoding="utf-8")
+    refused = run_oap("new-school", str(partial), "--name", "Other")
+    assert refused.returncode == 1
+    assert sorted(p.name for p in partial.iterdir()) == ["README.md"]  # nothing written at all
+    assert (partial / "README.md").read_text(encoding="utf-8") == "ours\n"
+
+
+def test_the_example_school_checks_clean_with_and_without_a_council() -> None:
+    for extra in ([], ["--council", str(ROOT / "examples" / "northbrook-and-fenmoor")]):
+        result = run_oap("check", "--school", str(EXAMPLE), *extra)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("oap check: OK: Hollins Vale Primary School (fictional): 6 standards offered")
+
+
+# -- the PDFs: the checks tests/test_pdf.py applies to the national PDFs ---------------------------------------------------
+@pytest.mark.parametrize("name", PDFS)
+def test_each_pdf_is_tagged_pdf_ua_and_passes_both_validators(built: Path, name: str) -> None:
+    import pikepdf
+
+    from .test_pdf import content_outside_the_tree, fonts, struct_types, validator_findings
+
+    path = built / name
+    with pikepdf.open(path) as f:
+        assert f.Root.MarkInfo.Marked is True
+        assert str(f.Root.Lang) == "en-GB"
+        assert f.Root.ViewerPreferences.DisplayDocTitle is True
+        assert {"Document", "H1", "H2", "P"} <= struct_types(f)
+        if name != "sen-information-report.pdf":
+            assert {"Table", "TR", "TH", "TD"} <= struct_types(f)
+        assert f.open_metadata()["pdfuaid:part"] == "1"
+        assert str(f.docinfo.Title).endswith(": Hollins Vale Primary School (fictional), 2026-27")
+        used = [font for font in fonts(f) if "/FontDescriptor" in font]
+        assert used
+        for font in used:
+            assert any(key in font.FontDescriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+        assert {re.sub(r"^/[A-Z]{6}\+", "", str(font.BaseFont)) for font in used} <= {"OAP-Sans", "OAP-Sans-Bold"}
+    assert validator_findings(path) == []
+    assert content_outside_the_tree(path) == []
+
+
+# -- a real browser: axe-core, and no request leaving the site -----------------------------------------------------------
+def test_every_page_passes_axe_and_requests_nothing_outside_the_site(built: Path, browser: Any) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from .test_browser import DESKTOP, axe_violations
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
+            """Keep test output clean."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    outside: list[str] = []
+    context = browser.new_context(viewport=DESKTOP, service_workers="block")
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(origin + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    try:
+        page = context.new_page()
+        failures = {}
+        for name in PAGES:
+            page.goto(f"{origin}/{name}")
+            assert page.evaluate("document.documentElement.lang") == "en-GB"
+            if found := axe_violations(page):
+                failures[name] = found
+        assert failures == {}
+        assert outside == []
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def test_hostile_text_in_the_school_vocabularies_is_shown_as_text(tmp_path: Path) -> None:
+    """Payloads in every text field of every vocabulary (test_hostile's poisoning, the two school vocabularies
+    included) reach the school's pages as text, never as markup."""
+    from .test_hostile import poison_vocabularies
+
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    poison_vocabularies(root)
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "school.yaml").write_text(school_text(), encoding="utf-8")
+    result = run_oap("build", "--no-pdf", "--root", str(root), "--school", "s", "--out", str(tmp_path / "site"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for name in PAGES:
+        html = (tmp_path / "site" / name).read_text(encoding="utf-8")
+        tags = _Tags()
+        tags.feed(html)
+        assert tags.bad == [], name
+    report = (tmp_path / "site" / "sen-information-report.html").read_text(encoding="utf-8")
+    assert "sen_information_report.must_say: &lt;/title&gt;&lt;img src=x onerror=window.__pwned=1&gt;" in report
+    strategy = (tmp_path / "site" / "inclusion-strategy.html").read_text(encoding="utf-8")
+    assert "inclusion_strategy.heading: &lt;/title&gt;&lt;img" in strategy
+
+
+def test_a_budget_without_its_basis_is_a_located_error(tmp_path: Path) -> None:
+    basis = "    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n"
+    folder = copy_example(tmp_path, lambda text: text.replace(basis, ""))
+    result = run_oap("check", "--school", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found = {m["field"]: m["message"] for m in LOCATED.finditer(result.stderr)}
+    assert found == {"offers[5].budget": "say how this amount was worked out in budget_basis (governors and auditors read it)"}
