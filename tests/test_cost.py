@@ -406,3 +406,38 @@ def test_each_provision_basis_is_its_own_list_item_and_the_legal_basis_follows_t
     assert len(lists) == 1
     assert lists[0].count("<li>") == 2
     assert "Legal basis" not in lists[0]
+
+
+# -- coverage: every targeted-or-higher national standard is quantified or says why not --------------------------------
+def test_every_targeted_or_higher_national_standard_has_provision_or_a_reason() -> None:
+    corpus = load_corpus(ROOT)
+    above = [s for s in corpus.standards if s.tier != "universal" and not s.local]
+    assert len(above) >= 170
+    neither = [s.id for s in above if not s.provision and not s.not_quantified]
+    assert not neither, f"quantify these or say why not (not_quantified): {neither}"
+    both = [s.id for s in above if s.provision and s.not_quantified]
+    assert not both, both
+
+
+def test_a_reason_beside_provision_records_is_a_located_problem(tmp_path: Path) -> None:
+    root = make_project_with_provision(tmp_path / "both", [_yaml(record())], extra="\n    not_quantified: An arrangement, not sessions.")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "standards[0].not_quantified: this standard has provision records, so it needs no reason for having none" in result.stderr
+
+
+def test_a_reason_on_a_universal_standard_is_a_located_problem(tmp_path: Path) -> None:
+    text = FIXTURE_STANDARD.replace("tier: targeted", "tier: universal").replace(
+        "who_pays: [school-core-budget]", "who_pays: [school-core-budget]\n    not_quantified: Part of ordinary teaching."
+    )
+    result = run_oap("check", "--root", str(make_project(tmp_path / "u", {"standards/cognition-and-learning/primary.yaml": text})))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "standards[0].not_quantified: universal standards are not quantified, so they need no reason" in result.stderr
+
+
+def test_the_reason_for_no_quantities_is_never_shown_to_families() -> None:
+    edition = gather(ROOT)
+    s = next(s for s in edition.corpus.standards if s.not_quantified and s.phase == "primary")
+    pages = Renderer(edition).render().pages
+    flat = " ".join(pages[f"families/{s.phase}.md"].split())
+    assert " ".join(s.not_quantified.split())[:60] not in flat
