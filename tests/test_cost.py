@@ -441,3 +441,36 @@ def test_the_reason_for_no_quantities_is_never_shown_to_families() -> None:
     pages = Renderer(edition).render().pages
     flat = " ".join(pages[f"families/{s.phase}.md"].split())
     assert " ".join(s.not_quantified.split())[:60] not in flat
+
+
+# -- review fixes (2026-11-29 evening) ------------------------------------------------------------------------------------
+THERAPY = record(provider="speech-and-language-therapist", sessions_per_week=(5, 5), minutes_per_session=(60, 60), weeks_per_year=(38, 38))
+"""An NHS therapist one-to-one an hour a day, 38 weeks: £80 x 190 hours = £15,200, none of it from the school's budget."""
+
+
+def _with_therapist(tmp: Path, records: list[Provision], who_pays: str) -> Path:
+    root = make_project_with_provision(tmp, [_yaml(r) for r in records], who_pays=who_pays)
+    path = root / "standards/cognition-and-learning/primary.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "who_provides: [class-teacher, teaching-assistant]",
+        "who_provides: [class-teacher, teaching-assistant, speech-and-language-therapist]",
+    )
+    path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_nhs_therapist_time_does_not_count_toward_the_schools_threshold(tmp_path: Path) -> None:
+    """(a) The threshold is what the school meets from its own budget: an NHS therapist's time is not paid from it."""
+    root = _with_therapist(tmp_path / "nhs", [record(), THERAPY], "school-core-budget, icb-health")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_schools_own_staff_above_the_threshold_is_still_refused_beside_nhs_time(tmp_path: Path) -> None:
+    root = _with_therapist(tmp_path / "both", [FULL_TIME, THERAPY], "school-core-budget, icb-health")
+    result = run_oap("check", "--root", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        "standards[0].provision: the typical annual cost per pupil of the part the school pays (its own staff; NHS and "
+        "council time left out), £14,609, is above the £6,000 threshold"
+    ) in result.stderr
