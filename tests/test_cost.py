@@ -474,3 +474,16 @@ def test_the_schools_own_staff_above_the_threshold_is_still_refused_beside_nhs_t
         "standards[0].provision: the typical annual cost per pupil of the part the school pays (its own staff; NHS and "
         "council time left out), £14,609, is above the £6,000 threshold"
     ) in result.stderr
+
+
+def test_families_read_a_visiting_specialists_time_as_visits_a_year_not_weekly_sessions() -> None:
+    """(b) An educational psychologist's time is a few visits a year: the families' page says so in those words."""
+    edition = gather(ROOT)
+    s = edition.corpus.by_id()["cl-pri-psychology-and-specialist-advice"]
+    families = " ".join(Renderer(edition).render().pages[f"families/{s.phase}.md"].split())
+    line = families[families.index(s.title) :]
+    line = line[line.index("**Typical support:**") :][:400]
+    assert "EP</abbr>\\), about 2 to 4 visits a year, each 3 to 4 hours" in line, line
+    assert "session a week" not in line and "sessions a week" not in line, line
+    # the setting's own staff keep their weekly wording
+    assert "3 sessions a week of 20 minutes, 12 to 38 weeks a year" in families
