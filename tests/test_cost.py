@@ -487,3 +487,23 @@ def test_families_read_a_visiting_specialists_time_as_visits_a_year_not_weekly_s
     assert "session a week" not in line and "sessions a week" not in line, line
     # the setting's own staff keep their weekly wording
     assert "3 sessions a week of 20 minutes, 12 to 38 weeks a year" in families
+
+
+def test_the_pdf_shows_each_records_basis_and_its_staff_training_as_the_web_page_does(tmp_path: Path) -> None:
+    """(c) The print standard carried the table and the cost but dropped each record's basis and training."""
+    from builder.printdocs import PrintBuilder
+
+    trained = record(basis="A basis only the records carry.", training="Training in the programme the school uses.")
+    second = record(group="small-group", group_size=(2, 4), basis="A second basis.")
+    lines = [_yaml(trained) + "\n        training: Training in the programme the school uses.", _yaml(second)]
+    corpus = load_corpus(make_project_with_provision(tmp_path / "p", lines))
+    edition = Edition.of(corpus)
+    s = corpus.standards[0]
+    printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    web = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
+    for text in (web.replace("\\", ""), printed):
+        assert "A basis only the records carry." in text
+        assert "Training: Training in the programme the school uses." in text
+        assert "A second basis." in text
+    items = re.findall(r"<li>.*?</li>", printed, re.S)
+    assert sum("A second basis." in li for li in items) == 1 and sum("A basis only" in li for li in items) == 1
