@@ -43,8 +43,10 @@ class Cost:
     high: int
 
     def text(self) -> str:
-        """'£1,234', or '£1,234 to £2,345' for a range."""
-        return pounds(self.low) if self.low == self.high else f"{pounds(self.low)} to {pounds(self.high)}"
+        """'£1,234', or '£1,234 to £2,345' for a range. A priced amount that rounds to nothing reads 'less than £1',
+        never '£0': £0 would read as free, or as a cost nobody worked out."""
+        low, high = (pounds(x) if x > 0 else "less than £1" for x in (self.low, self.high))
+        return low if self.low == self.high else f"{low} to {high}"
 
 
 def pounds(amount: int | Decimal) -> str:
@@ -105,8 +107,10 @@ def standard_cost(
             if priced_part:
                 continue
             return None
-        lo, hi = record_cost(record, rate.amount) or (Decimal(0), Decimal(0))
-        low, high, costed = low + lo, high + hi, True
+        exact = record_cost(record, rate.amount)
+        if exact is None:  # not per-pupil: skipped above, so never a silent £0 here
+            continue
+        low, high, costed = low + exact[0], high + exact[1], True
     return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
 
 

@@ -107,7 +107,7 @@ class Edition:
                 hourly = f"£{rate.amount:,.2f}" if rate.amount != int(rate.amount) else pounds(int(rate.amount))
                 out.append(
                     f"{rate.where}: at {hourly} an hour, the typical annual cost per pupil of national standard "
-                    f"'{s.id}' ({s.source}) is {local.text()} in this edition, above the {pounds(limit or 0)} threshold a school "
+                    f"'{s.id}' ({s.source}) is {local.text()} in this edition, above the {pounds(limit) if limit is not None else 'set'} threshold a school "
                     f"meets from its own budget (nationally {national.text() if national else 'not worked out'}); its payers "
                     "name neither high-needs-top-up nor the EHC plan route, and a council cannot change them: say how "
                     f"top-up funding works locally for it in a note under notes.{s.id}, or check the rate"

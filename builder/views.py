@@ -104,15 +104,23 @@ class ProvisionRow:
     'about 2 to 4 visits a year, each 3 to 4 hours'; empty for the setting's own staff and for weekly work."""
 
 
-NO_COST = "not worked out: a rate with a source is missing for some of this provision"
-"""Said where a standard's typical cost cannot be worked out, on the web and in print alike."""
+NO_COST = "not costed: no hourly rate with a published source has been found yet for {roles}"
+"""Said where a standard's typical cost cannot be worked out, on the web and in print alike, naming the roles."""
+NO_RECORD_COST = "Not costed (no sourced rate for this role yet)"
+"""Said in a provision table's cost column for a per-pupil record with no sourced rate: never £0."""
 NO_PER_PUPIL_COST = "none: whole-class provision is part of ordinary teaching"
 """Said where all of a standard's provision is whole-class, so there is no per-pupil cost to work out."""
 
 
-def no_cost(standard: Standard) -> str:
-    """Why a standard shows no typical cost: all its provision is whole-class, or a rate is missing."""
-    return NO_COST if any(r.group in PER_PUPIL_GROUPS for r in standard.provision) else NO_PER_PUPIL_COST
+def no_cost(edition: Edition, standard: Standard) -> str:
+    """Why a standard shows no typical cost: all its provision is whole-class, or a rate is missing (naming the roles)."""
+    missing = [
+        edition.vocab.providers[r.provider].name for r in standard.provision if r.group in PER_PUPIL_GROUPS and edition.rate_for(r) is None
+    ]
+    if not missing:
+        return NO_PER_PUPIL_COST
+    names = list(dict.fromkeys(_lower_first(n) for n in missing))
+    return NO_COST.format(roles=names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def quantity(pair: tuple[float, float]) -> str:
@@ -160,7 +168,7 @@ def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
             group = "One-to-one" if rec.group == "one-to-one" else f"Small group of {quantity(rec.group_size)}"
             exact = record_cost(rec, rate.amount) if rate else None
             if exact is None:
-                cost_text = "Not worked out (no sourced rate)"
+                cost_text = NO_RECORD_COST
             else:
                 cost_text = Cost(whole_pounds(exact[0]), whole_pounds(exact[1])).text()
         rows.append(
@@ -226,6 +234,6 @@ def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
         provision_rates=lambda s: provision_rates(edition, s),
         provision_cost=edition.cost,
         rate_text=rate_text,
-        no_cost=no_cost,
+        no_cost=lambda s: no_cost(edition, s),
     )
     return env

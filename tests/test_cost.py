@@ -391,7 +391,7 @@ def test_whole_class_only_provision_says_there_is_no_per_pupil_cost_not_that_a_r
     page = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
     printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
     for text in (page, printed):
-        assert "rate with a source is missing" not in text
+        assert "not costed" not in text.lower()
         assert "none: whole-class provision is part of ordinary teaching" in text.replace("\\", "")
 
 
@@ -507,3 +507,31 @@ def test_the_pdf_shows_each_records_basis_and_its_staff_training_as_the_web_page
         assert "A second basis." in text
     items = re.findall(r"<li>.*?</li>", printed, re.S)
     assert sum("A second basis." in li for li in items) == 1 and sum("A basis only" in li for li in items) == 1
+
+
+def test_a_cost_that_rounds_to_nothing_never_reads_as_0_pounds() -> None:
+    """(d) £0 reads as free, or as a cost nobody worked out."""
+    assert cost.Cost(0, 0).text() == "less than £1"
+    assert cost.Cost(0, 3).text() == "less than £1 to £3"
+    assert "£0" not in cost.Cost(0, 0).text()
+
+
+def test_a_cost_not_worked_out_says_not_costed_and_why_on_the_web_in_print_and_in_open_data(tmp_path: Path) -> None:
+    """(d) A record with no sourced rate: the page, the PDF and the open data say it is not costed, name the role
+    that has no rate, and never show £0."""
+    from builder.printdocs import PrintBuilder
+
+    unpriced = record(provider="class-teacher", basis="A teacher's time.")
+    corpus = load_corpus(make_project_with_provision(tmp_path / "n", [_yaml(record()), _yaml(unpriced)]))
+    edition = Edition.of(corpus)
+    s = corpus.standards[0]
+    assert edition.cost(s) is None
+    web = Renderer(edition).env.get_template("_standard.md.j2").render(s=s).replace("\\", "")
+    printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    for text in (web, printed):
+        assert "not costed: no hourly rate with a published source has been found yet for class teacher" in text
+        assert "Not costed (no sourced rate for this role yet)" in text
+        assert "£0" not in text
+    item = json.loads(standards_json(edition))["standards"][0]
+    assert "typical_annual_cost_per_pupil" not in item or item["typical_annual_cost_per_pupil"] is None
+    assert item["cost_not_worked_out"].startswith("not costed: no hourly rate with a published source")
