@@ -535,3 +535,17 @@ def test_a_cost_not_worked_out_says_not_costed_and_why_on_the_web_in_print_and_i
     item = json.loads(standards_json(edition))["standards"][0]
     assert "typical_annual_cost_per_pupil" not in item or item["typical_annual_cost_per_pupil"] is None
     assert item["cost_not_worked_out"].startswith("not costed: no hourly rate with a published source")
+
+
+def test_the_new_cost_note_alone_does_not_mark_a_standard_as_changed() -> None:
+    """cost_not_worked_out first appears in open data with this version: that alone is not a change to what a
+    standard says, so the site does not mark every unpriced standard 'changed' against the previous edition."""
+    from builder.changes import compare
+
+    def doc(**fields: object) -> dict[str, object]:
+        item = {"id": "s-1", "title": "T", "area": "a", "phase": "p", **fields}
+        return {"schema": "standards-file.schema.json", "standards": [item], "facts": []}
+
+    changes = compare(doc(), doc(cost_not_worked_out="not costed: no hourly rate ... for class teacher"))
+    (c,) = changes.changed
+    assert not c.says_something_new and changes.mark("s-1") is None
