@@ -57,6 +57,7 @@ FIELDS: dict[str, str] = {
     "access_route": "how to get it",
     "provision": "typical provision",
     "typical_annual_cost_per_pupil": "typical annual cost per pupil",
+    "cost_not_worked_out": "why the cost is not worked out",
     "what_may_change": "what may change",
     "legal_basis": "legal basis",
     "evidence": "evidence",
@@ -70,9 +71,11 @@ FIELDS: dict[str, str] = {
 }
 """A standard's fields as readers know them, in the order a change lists them. A field not named here (one a later
 version adds) is compared too, under its key with spaces for underscores."""
-RECORD_KEEPING = frozenset({"facts", "search_words", "last_reviewed", "review_due", "url"})
+RECORD_KEEPING = frozenset({"facts", "search_words", "last_reviewed", "review_due", "url", "cost_not_worked_out"})
 """Fields that do not change what a standard says: a standard with changes only here is not marked as changed on
-the site (it was reviewed again, or its search words grew); `oap diff` still lists them."""
+the site (it was reviewed again, or its search words grew); `oap diff` still lists them. cost_not_worked_out follows
+from the provision and the rates, whose own changes mark the standard; alone (its first appearance in open data, or
+a rate's name changing) it is not a change to what the standard says."""
 WORDS = frozenset({"summary", "for_families", "funding_note", "access_route", "text"})
 """Paragraphs of prose: the changes page says they were reworded rather than quoting both versions."""
 SUB_FIELDS: dict[str, str] = {

@@ -14,11 +14,11 @@ not worked out at all: a partial sum would understate it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import Fact, Provision, Rate, Standard
+from .model import Fact, Provider, Provision, Rate, Standard
 
 PER_PUPIL_GROUPS = ("one-to-one", "small-group")
 """The groups whose provision is costed per pupil; whole-class provision is part of ordinary teaching."""
@@ -43,8 +43,10 @@ class Cost:
     high: int
 
     def text(self) -> str:
-        """'£1,234', or '£1,234 to £2,345' for a range."""
-        return pounds(self.low) if self.low == self.high else f"{pounds(self.low)} to {pounds(self.high)}"
+        """'£1,234', or '£1,234 to £2,345' for a range. A priced amount that rounds to nothing reads 'less than £1',
+        never '£0': £0 would read as free, or as a cost nobody worked out."""
+        low, high = (pounds(x) if x > 0 else "less than £1" for x in (self.low, self.high))
+        return low if self.low == self.high else f"{low} to {high}"
 
 
 def pounds(amount: int | Decimal) -> str:
@@ -78,22 +80,37 @@ def rate_for(record: Provision, rates: Mapping[str, Rate]) -> Rate | None:
     return found[0] if len(found) == 1 else None
 
 
-def standard_cost(standard: Standard, rates: Mapping[str, Rate], *, priced_part: bool = False) -> Cost | None:
+SCHOOL_GROUP = "setting"
+"""The provider group whose time the school (or setting) pays for from its own budget (vocabularies/providers.yaml)."""
+
+
+def school_roles(providers: Mapping[str, Provider]) -> frozenset[str]:
+    """The provider roles that are the setting's own staff: only their time counts toward the threshold a school meets
+    from its own budget. A therapist paid by the NHS or a council service's time does not."""
+    return frozenset(p.id for p in providers.values() if p.group == SCHOOL_GROUP)
+
+
+def standard_cost(
+    standard: Standard, rates: Mapping[str, Rate], *, priced_part: bool = False, only: Collection[str] | None = None
+) -> Cost | None:
     """The typical annual cost per pupil of a standard's provision, rounded once; None when it cannot be worked out
     (no per-pupil provision, or a record with no sourced rate). With priced_part, the records with no rate are left
-    out instead: a floor under the cost, never shown as the cost, which the payer check still uses."""
+    out instead: a floor under the cost, never shown as the cost, which the payer check still uses. With only, just
+    the records delivered by those roles count (the school-funded part, for the payer check)."""
     low = high = Decimal(0)
     costed = False
     for record in standard.provision:
-        if record.group not in PER_PUPIL_GROUPS:
+        if record.group not in PER_PUPIL_GROUPS or (only is not None and record.provider not in only):
             continue
         rate = rate_for(record, rates)
         if rate is None:
             if priced_part:
                 continue
             return None
-        lo, hi = record_cost(record, rate.amount) or (Decimal(0), Decimal(0))
-        low, high, costed = low + lo, high + hi, True
+        exact = record_cost(record, rate.amount)
+        if exact is None:  # not per-pupil: skipped above, so never a silent £0 here
+            continue
+        low, high, costed = low + exact[0], high + exact[1], True
     return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
 
 
@@ -117,10 +134,13 @@ def names_ehc_plan_route(access_route: str) -> bool:
     return any(any(words in clause for words in EHC_PLAN_WORDS) and not _NOT_THE_ROUTE.search(clause) for clause in _CLAUSE.split(text))
 
 
-def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, part: bool = False) -> str | None:
+def payer_problem(
+    standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, part: bool = False, school_part: bool = False
+) -> str | None:
     """Why the payers named cannot cover this cost, or None: a typical cost per pupil above the threshold needs
     element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route. part: the cost is
-    only the priced part of the provision (standard_cost with priced_part), so at least that much."""
+    only the priced part of the provision (standard_cost with priced_part), so at least that much. school_part: the
+    cost counts only the school's own staff, because other records are paid by the NHS or the council."""
     limit = threshold(facts)
     if limit is None or cost.high <= limit:
         return None
@@ -128,17 +148,23 @@ def payer_problem(standard: Standard, cost: Cost, facts: Mapping[str, Fact], *, 
         return None
     fact = facts[THRESHOLD_FACT]
     return (
-        f"the typical annual cost per pupil, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
+        f"the typical annual cost per pupil{' of the part the school pays (its own staff; NHS and council time left out)' if school_part else ''}, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
         f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
         "or the education, health and care (EHC) plan route in access_route"
     )
 
 
-def payers_problem(standard: Standard, rates: Mapping[str, Rate], facts: Mapping[str, Fact]) -> str | None:
+def payers_problem(
+    standard: Standard, rates: Mapping[str, Rate], facts: Mapping[str, Fact], providers: Mapping[str, Provider] | None = None
+) -> str | None:
     """payer_problem for a standard priced at these rates: on its cost, or, when a record has no rate, on the priced
-    part, a floor that is already a problem when it is above the threshold."""
-    total = standard_cost(standard, rates)
+    part, a floor that is already a problem when it is above the threshold. Given the providers, only the school's
+    own staff count: the threshold is what the school meets from its own budget, and an NHS therapist's or a council
+    service's time is not paid from it."""
+    only = school_roles(providers) if providers is not None else None
+    mixed = only is not None and any(r.provider not in only for r in standard.provision if r.group in PER_PUPIL_GROUPS)
+    total = standard_cost(standard, rates, only=only)
     if total is not None:
-        return payer_problem(standard, total, facts)
-    part = standard_cost(standard, rates, priced_part=True)
-    return payer_problem(standard, part, facts, part=True) if part is not None else None
+        return payer_problem(standard, total, facts, school_part=mixed)
+    part = standard_cost(standard, rates, priced_part=True, only=only)
+    return payer_problem(standard, part, facts, part=True, school_part=mixed) if part is not None else None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .cost import Cost, payer_problem, pounds, rate_for, standard_cost, threshold
+from .cost import Cost, payer_problem, pounds, rate_for, school_roles, standard_cost, threshold
 from .council import Council, Note, Service
 from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
@@ -94,11 +94,12 @@ class Edition:
             return []
         facts, out = self.vocab.facts, []
         limit = threshold(facts)
+        school = school_roles(self.vocab.providers)  # only the school's own staff count toward its threshold
         for s in self.corpus.standards:
-            local = self.cost(s)
+            local = standard_cost(s, self.rates, only=school)
             if s.local or local is None or payer_problem(s, local, facts) is None:
                 continue
-            national = standard_cost(s, self.vocab.rates)
+            national = standard_cost(s, self.vocab.rates, only=school)
             if national is not None and payer_problem(s, national, facts) is not None:
                 continue  # refused at national rates already: `oap check` reports it as an error
             used = [r for r in dict.fromkeys(self.rate_for(p) for p in s.provision) if r is not None and r.local]
@@ -106,7 +107,7 @@ class Edition:
                 hourly = f"£{rate.amount:,.2f}" if rate.amount != int(rate.amount) else pounds(int(rate.amount))
                 out.append(
                     f"{rate.where}: at {hourly} an hour, the typical annual cost per pupil of national standard "
-                    f"'{s.id}' ({s.source}) is {local.text()} in this edition, above the {pounds(limit or 0)} threshold a school "
+                    f"'{s.id}' ({s.source}) is {local.text()} in this edition, above the {pounds(limit) if limit is not None else 'set'} threshold a school "
                     f"meets from its own budget (nationally {national.text() if national else 'not worked out'}); its payers "
                     "name neither high-needs-top-up nor the EHC plan route, and a council cannot change them: say how "
                     f"top-up funding works locally for it in a note under notes.{s.id}, or check the rate"

@@ -318,6 +318,8 @@ class Standard:
     what_may_change: WhatMayChange | None = None
     provision: tuple[Provision, ...] = ()
     """Quantified provision, where a typical amount is meaningful (targeted tiers and above)."""
+    not_quantified: str = ""
+    """Why a targeted-or-higher standard has no provision records: kept in the data for its keepers, never shown to families."""
     source: str = field(default="", compare=False)
     """File and line the standard was read from, e.g. standards/x/primary.yaml:12."""
     local: bool = False

@@ -15,6 +15,7 @@ from .council import Council
 from .edition import Edition
 from .model import Provision, Standard, Vocabularies
 from .validate import schema
+from .views import no_cost
 
 ORUK_SCHEMA = "oruk-services.schema.json"
 SCHEMAS = ("standards-file.schema.json", "vocabulary-file.schema.json", "council.schema.json", "support-plan.schema.json")
@@ -117,6 +118,7 @@ def standards_doc(edition: Edition, *, entries: dict[str, Any] | None = None) ->
                 "access_route": text(s.access_route) or None,
                 "provision": [_provision(edition, r) for r in s.provision],
                 "typical_annual_cost_per_pupil": _cost(edition, s),
+                "cost_not_worked_out": no_cost(edition, s) if s.provision and edition.cost(s) is None else None,
                 "what_may_change": {
                     "text": text(change.text),
                     "proposals": [{"id": i, "name": p.name, "status": p.status} for i in change.proposals if (p := v.proposal(i))],

@@ -503,6 +503,10 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
     from . import cost, model  # cost imports the model only; kept here so the schema-only paths stay light
 
     records = data.get("provision", [])
+    if records and "not_quantified" in data:
+        bad("not_quantified", "this standard has provision records, so it needs no reason for having none: leave not_quantified out")
+    elif "not_quantified" in data and tier == "universal":
+        bad("not_quantified", "universal standards are not quantified, so they need no reason: leave not_quantified out")
     if not records:
         return
     for j, rec in enumerate(records):
@@ -531,7 +535,7 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
                 f"universal provision carries no per-pupil cost or top-up: {rec['group']} support belongs in a targeted or higher standard",
             )
     standard = model.build(model.Standard, data)
-    reason = cost.payers_problem(standard, vocab.rates, vocab.facts)
+    reason = cost.payers_problem(standard, vocab.rates, vocab.facts, vocab.providers)
     if reason:
         bad("provision", reason)
 

@@ -11,7 +11,7 @@ import jinja2
 from .cost import PER_PUPIL_GROUPS, Cost, record_cost, whole_pounds
 from .markup import Target, environment
 from .markup import lower_first as _lower_first
-from .model import FundingStream, LegalBasis, Rate, Standard, Vocabularies
+from .model import FundingStream, LegalBasis, Provision, Rate, Standard, Vocabularies
 
 if TYPE_CHECKING:
     from .edition import Edition
@@ -99,17 +99,28 @@ class ProvisionRow:
     basis: str
     training: str
     rate: Rate | None
+    visits: str = ""
+    """For a specialist from outside the setting seen a session a week or less: the time in words a family reads,
+    'about 2 to 4 visits a year, each 3 to 4 hours'; empty for the setting's own staff and for weekly work."""
 
 
-NO_COST = "not worked out: a rate with a source is missing for some of this provision"
-"""Said where a standard's typical cost cannot be worked out, on the web and in print alike."""
+NO_COST = "not costed: no hourly rate with a published source has been found yet for {roles}"
+"""Said where a standard's typical cost cannot be worked out, on the web and in print alike, naming the roles."""
+NO_RECORD_COST = "Not costed (no sourced rate for this role yet)"
+"""Said in a provision table's cost column for a per-pupil record with no sourced rate: never £0."""
 NO_PER_PUPIL_COST = "none: whole-class provision is part of ordinary teaching"
 """Said where all of a standard's provision is whole-class, so there is no per-pupil cost to work out."""
 
 
-def no_cost(standard: Standard) -> str:
-    """Why a standard shows no typical cost: all its provision is whole-class, or a rate is missing."""
-    return NO_COST if any(r.group in PER_PUPIL_GROUPS for r in standard.provision) else NO_PER_PUPIL_COST
+def no_cost(edition: Edition, standard: Standard) -> str:
+    """Why a standard shows no typical cost: all its provision is whole-class, or a rate is missing (naming the roles)."""
+    missing = [
+        edition.vocab.providers[r.provider].name for r in standard.provision if r.group in PER_PUPIL_GROUPS and edition.rate_for(r) is None
+    ]
+    if not missing:
+        return NO_PER_PUPIL_COST
+    names = list(dict.fromkeys(_lower_first(n) for n in missing))
+    return NO_COST.format(roles=names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def quantity(pair: tuple[float, float]) -> str:
@@ -122,31 +133,56 @@ def _plural(pair: tuple[float, float], one: str, many: str) -> str:
     return f"{quantity(pair)} {one if pair == (1, 1) else many}"
 
 
+def _length(pair: tuple[float, float]) -> str:
+    """'20 minutes', '1 hour' or '3 to 4 hours': whole hours in hours, anything else in minutes."""
+    if all(x >= 60 and x % 60 == 0 for x in pair):
+        return _plural((pair[0] / 60, pair[1] / 60), "hour", "hours")
+    return _plural(pair, "minute", "minutes")
+
+
+def visits_text(rec: Provision, group: str) -> str:
+    """A visiting specialist's time in a family's words: 'about 3 visits a year, each 1 hour'; '' when the provider is
+    the setting's own staff (group 'setting') or comes more than once a week."""
+    if group == "setting" or rec.sessions_per_week[1] > 1:
+        return ""
+    return f"about {visit_count(rec)}, each {_length(rec.minutes_per_session)}"
+
+
+def visit_count(rec: Provision) -> str:
+    """'3 visits a year' or '2 to 4 visits a year': sessions a week times weeks a year, at least one."""
+    (s_lo, s_hi), (w_lo, w_hi) = rec.sessions_per_week, rec.weeks_per_year
+    low, high = max(1, round(s_lo * w_lo)), max(1, round(s_hi * w_hi))
+    return f"{_plural((low, high), 'visit', 'visits')} a year"
+
+
 def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
     """Every provision record of a standard, in words, priced at the edition's rates."""
     rows = []
     for rec in standard.provision:
         rate = edition.rate_for(rec)
+        visits = visits_text(rec, edition.vocab.providers[rec.provider].group)
+        visiting = bool(visits)
         if rec.group == "whole-class":
             group, cost_text = "Whole class", "No per-pupil cost"
         else:
             group = "One-to-one" if rec.group == "one-to-one" else f"Small group of {quantity(rec.group_size)}"
             exact = record_cost(rec, rate.amount) if rate else None
             if exact is None:
-                cost_text = "Not worked out (no sourced rate)"
+                cost_text = NO_RECORD_COST
             else:
                 cost_text = Cost(whole_pounds(exact[0]), whole_pounds(exact[1])).text()
         rows.append(
             ProvisionRow(
                 who=edition.vocab.providers[rec.provider].name,
                 group=group,
-                often=_plural(rec.sessions_per_week, "session a week", "sessions a week"),
+                often=visit_count(rec) if visiting else _plural(rec.sessions_per_week, "session a week", "sessions a week"),
                 length=_plural(rec.minutes_per_session, "minute", "minutes"),
-                weeks=_plural(rec.weeks_per_year, "week a year", "weeks a year"),
+                weeks="Spread through the year" if visiting else _plural(rec.weeks_per_year, "week a year", "weeks a year"),
                 cost=cost_text,
                 basis=rec.basis,
                 training=rec.training,
                 rate=rate,
+                visits=visits,
             )
         )
     return rows
@@ -155,7 +191,10 @@ def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
 def provision_summary(edition: Edition, standard: Standard) -> str:
     """The provision in one plain sentence for families, e.g. 'Teaching assistant, one-to-one, 5 sessions a week of
     20 minutes, 38 weeks a year.'"""
-    parts = [f"{r.who}, {r.group[0].lower() + r.group[1:]}, {r.often} of {r.length}, {r.weeks}" for r in provision_rows(edition, standard)]
+    parts = [
+        f"{r.who}, {r.visits}" if r.visits else f"{r.who}, {r.group[0].lower() + r.group[1:]}, {r.often} of {r.length}, {r.weeks}"
+        for r in provision_rows(edition, standard)
+    ]
     return "; ".join(parts) + "." if parts else ""
 
 
@@ -195,6 +234,6 @@ def edition_environment(target: Target, edition: Edition) -> jinja2.Environment:
         provision_rates=lambda s: provision_rates(edition, s),
         provision_cost=edition.cost,
         rate_text=rate_text,
-        no_cost=no_cost,
+        no_cost=lambda s: no_cost(edition, s),
     )
     return env

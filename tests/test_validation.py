@@ -17,7 +17,7 @@ CURRENT = current_streams()
 """The real current funding streams, as the messages list them."""
 FIELDS = (
     "access_route, adjustments, area, evidence, for_families, funding_note, id, last_reviewed, legal_basis, need_types, "
-    "phase, provision, review_due, search_words, settings, signs, summary, tier, title, what_may_change, who_pays, who_provides"
+    "not_quantified, phase, provision, review_due, search_words, settings, signs, summary, tier, title, what_may_change, who_pays, who_provides"
 )
 
 
