@@ -188,7 +188,6 @@ class Renderer:
         memo.finish()
         return site
 
-
     def _family_path(self, page: Callable[..., None], memo: PageMemo) -> None:
         """The families' guided path (builder/familypath.py): its first question, a second for each stage, and an
         answer for each stage and choice."""

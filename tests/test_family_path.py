@@ -20,12 +20,17 @@ import pikepdf
 import pytest
 import yaml
 
+from builder import familypath
+from builder.pipeline import gather
+from builder.web import Renderer
+
 from .conftest import ROOT
 from .test_browser import DESKTOP, PHONE, axe_violations
 
 SHOTS = Path("/tmp/oap-family-path")
 """Where the screenshots go, at 360 px and 1280 px wide."""
 NEED_TYPES = ROOT / "standards" / "vocabularies" / "need-types.yaml"
+COUNCIL = ROOT / "examples" / "kestrel-dales"
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ def test_the_copy_button_copies_the_letter_with_javascript(browser: Any, site_ur
         page = context.new_page()
         page.goto(answer)
         assert not page.get_by_role("button", name="Copy the letter").is_visible()
-        assert page.locator("#oap-path-letter").inner_text().startswith("Dear special educational needs coordinator (SENCO)")
+        assert page.locator("#oap-path-letter").inner_text().startswith("Dear special educational needs coordinator (SENCO),")
     finally:
         context.close()
 
@@ -305,3 +310,41 @@ def test_the_recorder_catches_what_leaves_and_what_is_sent(browser: Any, site_ur
         context.close()
     assert caught.outside == ["https://fonts.example.invalid/x.png"]
     assert [s.split(" ")[0] for s in caught.sent] == ["POST"]
+
+
+# -- the pages, rendered without a browser ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def council_pages() -> dict[str, str]:
+    """Every page of the example council's edition as Markdown (no MkDocs, no browser)."""
+    return Renderer(gather(ROOT, COUNCIL)).render().pages
+
+
+def test_every_choice_finds_its_need_types_through_the_search_words(council_pages: dict[str, str]) -> None:
+    """Each choice's everyday words are search words of need types in the vocabulary: none is left out, and between
+    them they reach every need type in an area of need (all but "other")."""
+    vocab = gather(ROOT).vocab
+    chosen = familypath.choices(vocab)
+    assert [c.id for c in chosen] == [c.id for c in familypath.CHOICES]
+    assert {c.id: set(c.need_types) for c in chosen} == {c.id: need_types(c.words) for c in familypath.CHOICES}
+    reached = {n for c in chosen for n in c.need_types}
+    assert reached == {n.id for n in vocab.need_types.values() if n.area}
+    answers = [p for p in council_pages if p.startswith("families/support/") and p.count("/") == 3 and not p.endswith("index.md")]
+    assert len(answers) == len(familypath.STAGES) * len(chosen)
+
+
+def test_a_council_edition_adds_its_contacts_and_its_services_for_those_needs(council_pages: dict[str, str]) -> None:
+    """In a council's edition an answer lists the council's contacts and the local services for that phase and need,
+    and no other service."""
+    council = yaml.safe_load((COUNCIL / "council.yaml").read_text(encoding="utf-8"))
+    for stage, choice in (("primary", "reading-writing-numbers"), ("early-years", "talking"), ("secondary", "autism")):
+        page = council_pages[f"families/support/{stage}/{choice}.md"]
+        phase = next(s.phase for s in familypath.STAGES if s.id == stage)
+        needs = need_types(next(c.words for c in familypath.CHOICES if c.id == choice))
+        want = {s["id"] for s in council["services"] if phase in s["phases"] and needs & set(s["need_types"])}
+        shown = set(re.findall(r"\{: #service-([a-z0-9-]+) ", page))
+        assert shown == want, (stage, choice)
+        assert "{: #council-contacts }" in page
+        assert all(c["name"].split()[0] in page for c in council["contacts"])
+    assert set(re.findall(r"\{: #service-([a-z0-9-]+) ", council_pages["families/support/primary/reading-writing-numbers.md"])) == {
+        "dyslexia-advisory"
+    }
