@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from .acronyms import abbr_acronyms
 from .markup import environment
 from .model import Standard, Vocabularies
 
@@ -130,7 +131,8 @@ def letter(vocab: Vocabularies, a: Answer) -> str:
     return env.get_template("family-path-letter.txt.j2").render(v=vocab, a=a, standards=in_answer(a))
 
 
-def pre_text(text: str) -> Markup:
-    """Plain text for a <pre> written on one line of the page's Markdown: HTML-escaped, each new line a character
-    reference. On one line starting with a tag, neither Markdown nor the acronym links (builder.acronyms) touch it."""
-    return Markup(str(escape(text.rstrip("\n"))).replace("\n", "&#10;"))
+def pre_text(text: str, vocab: Vocabularies) -> Markup:
+    """Plain text for a <pre> written on one line of the page's Markdown: HTML-escaped, each glossary acronym in an
+    <abbr> with its expansion (as on every families' page; copying still gives the plain text), each new line a
+    character reference. On one line starting with a tag, neither Markdown nor the acronym links touch it."""
+    return Markup(abbr_acronyms(str(escape(text.rstrip("\n"))), vocab).replace("\n", "&#10;"))

@@ -200,7 +200,7 @@ class Renderer:
             for choice in choices:
                 a = familypath.answer(v, in_stage, stage, choice)
                 local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
-                letter = familypath.pre_text(familypath.letter(v, a))
+                letter = familypath.pre_text(familypath.letter(v, a), v)
                 path = f"{familypath.PATH}/{stage.id}/{choice.id}.md"
                 page(path, "family-path-answer.md.j2", memo.scope(in_stage), a=a, choices=choices, letter=letter, local_services=local)
 
