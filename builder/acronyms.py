@@ -84,3 +84,10 @@ def _link_text(text: str, known: dict[str, Term], seen: set[str], glossary: str)
         return f'[<abbr title="{title}">{word}</abbr>]({glossary}#{term.id})'
 
     return _ACRONYM.sub(replace, text)
+
+
+def abbr_acronyms(text: str, vocab: Vocabularies) -> str:
+    """Every glossary acronym in escaped text wrapped in <abbr> with its expansion, never a link: for text shown as
+    it is (a letter in a <pre>), where a link would not work and copying must give the plain words."""
+    known = acronyms(vocab)
+    return _link_text(text, known, set(known), "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -134,3 +135,8 @@ class Council:
 
     def services_in_phase(self, phase: str) -> list[Service]:
         return [s for s in self.services if phase in s.phases]
+
+    def services_for_needs(self, phase: str, need_types: Iterable[str], areas: Iterable[str]) -> list[Service]:
+        """The services in a phase for any of these need types; a service naming no need type, for any of the areas."""
+        needs, wide = set(need_types), set(areas)
+        return [s for s in self.services if phase in s.phases and (needs & set(s.need_types) if s.need_types else wide & set(s.areas))]

@@ -13,7 +13,7 @@ from typing import Any
 import markdown
 from markupsafe import Markup
 
-from . import acronyms, branding, printdocs, prose, search_words, supportplan
+from . import acronyms, branding, familypath, printdocs, prose, search_words, supportplan
 from . import changes as compared_editions
 from .changes import Entry, FieldChange
 from .edition import Edition, build_date
@@ -168,6 +168,7 @@ class Renderer:
         for phase in v.phases.values():
             in_phase = [s for s in self.corpus.standards if s.phase == phase.id]
             page(f"families/{phase.id}.md", "families-phase.md.j2", memo.scope(in_phase), phase=phase, standards=in_phase)
+        self._family_path(page, memo)
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = memo.derived(path, "acronyms", pages[path], lambda text: acronyms.link_acronyms(text, v))
         if self.edition.changes is not None:  # for families too: every acronym explained, as on their pages
@@ -188,6 +189,22 @@ class Renderer:
         )
         memo.finish()
         return site
+
+    def _family_path(self, page: Callable[..., None], memo: PageMemo) -> None:
+        """The families' guided path (builder/familypath.py): its first question, a second for each stage, and an
+        answer for each stage and choice."""
+        v, council = self.vocab, self.edition.council
+        stages, choices = familypath.stages(v), familypath.choices(v)
+        page(f"{familypath.PATH}/index.md", "family-path-start.md.j2", memo.scope(()), stages=stages)
+        for stage in stages:
+            in_stage = [s for s in self.corpus.standards if familypath.applies(s, stage)]
+            page(f"{familypath.PATH}/{stage.id}/index.md", "family-path-stage.md.j2", memo.scope(()), stage=stage, choices=choices)
+            for choice in choices:
+                a = familypath.answer(v, in_stage, stage, choice)
+                local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
+                letter = familypath.pre_text(familypath.letter(v, a), v)
+                path = f"{familypath.PATH}/{stage.id}/{choice.id}.md"
+                page(path, "family-path-answer.md.j2", memo.scope(in_stage), a=a, choices=choices, letter=letter, local_services=local)
 
 
 _NAMED = {"area": "areas", "phase": "phases", "tier": "tiers", "settings": "settings", "need_types": "need_types"}
@@ -389,6 +406,7 @@ def nav(edition: Edition) -> list[Any]:
         {
             "Families": [
                 {"For families": "families/index.md"},
+                {"What support should my child get?": f"{familypath.PATH}/index.md"},
                 *[{f"What to expect: {html_text(p.name.lower())}": f"families/{p.id}.md"} for p in v.phases.values()],
                 {"Who to talk to": "families/who-to-talk-to.md"},
                 {"If support is not happening": "families/if-support-is-not-happening.md"},

@@ -175,8 +175,8 @@ def wait_in_browser(page: Any, done: Callable[[], bool]) -> None:
 
 
 def test_a_save_converts_only_the_pages_that_show_the_edited_standards(fresh: Preview) -> None:
-    """The pages that show the edited standard (its area-and-phase page, its phase's families page, the finder and
-    the need types) are converted again; every other page's HTML is the last build's, the same as before the save;
+    """The pages that show the edited standard (its area-and-phase page, its phase's families page, the guided path's
+    answer for its need, the finder and the need types) are converted again; every other page's HTML is the last build's, the same as before the save;
     the search index is the same as a fresh build's."""
     unchanged = "standards/whole-setting/primary/"
     before = without_live_reload(fresh.fetch(unchanged))
@@ -188,6 +188,7 @@ def test_a_save_converts_only_the_pages_that_show_the_edited_standards(fresh: Pr
     reused, converted = int(builds[-1][0]), builds[-1][1].split(", ")
     assert sorted(converted) == [  # the pages that show the edited standard's title
         "families/primary.md",
+        "families/support/primary/reading-writing-numbers.md",  # the families' guided path's answer for its need
         "need-types.md",
         "standards/cognition-and-learning/primary.md",
         "teachers/finder.md",
