@@ -29,7 +29,7 @@ from .changes import PREVIOUS_ENV
 from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
 from .markup import cache_compiled
-from .web import PageMemo, nav
+from .web import PageMemo, lift_html, nav, restore_html
 
 log = logging.getLogger("mkdocs.plugins.oap")
 WATCH_INTERVAL = 0.1
@@ -67,6 +67,8 @@ class OapPlugin(BasePlugin[OapConfig]):
         self._markdown = preview.MarkdownCache()
         self._search = preview.SearchCache()
         self._html = preview.PageHtmlCache()
+        self._lifted: dict[str, list[str]] = {}
+        """Each page's passed-through HTML (builder.web.passthrough), from its Markdown until its HTML is made."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -134,6 +136,7 @@ class OapPlugin(BasePlugin[OapConfig]):
         return files
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        self._lifted = {}
         if self.serving:
             self._markdown.start(config, files)
             self._search.start(config.plugins)
@@ -141,9 +144,17 @@ class OapPlugin(BasePlugin[OapConfig]):
 
     @event_priority(-100)  # after every other plugin has changed the Markdown: the key is what MkDocs converts
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
+        markdown, self._lifted[page.file.src_uri] = lift_html(markdown)  # HTML that needs no converting (the finder's)
         if self.serving:
             self._markdown.attach(page, markdown, files)
         return markdown
+
+    @event_priority(100)  # before any other plugin reads the HTML
+    def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str:
+        try:
+            return restore_html(html, self._lifted.pop(page.file.src_uri, []))
+        except ValueError as exc:
+            raise PluginError(f"{page.file.src_uri}: {exc}") from None
 
     def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
         context["oap_problems"] = self.problems

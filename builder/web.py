@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +122,11 @@ class Renderer:
         The finder holds every standard, 400 KB of Markdown: converted whole, it was most of a preview's rebuild
         after one save. Converted item by item, the preview keeps each standard's part (PageMemo). The body is
         escaped text with at most web links from facts, in a paragraph, a list and a paragraph: converted alone it
-        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too)."""
-        return Markup(self.page("finder-item.md.j2", s=s, body=self.finder_item_body(s)).rstrip("\n"))
+        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too).
+
+        The body is marked as HTML to pass through (passthrough): MkDocs converts the page without it, and the
+        plugin puts it back in the HTML, so the finder's conversion reads 100 KB, not 400 KB."""
+        return Markup(self.page("finder-item.md.j2", s=s, body=passthrough(self.finder_item_body(s))).rstrip("\n"))
 
     def finder_item_body(self, s: Standard) -> Markup:
         if self._markdown is None:
@@ -186,6 +190,50 @@ class Renderer:
         )
         memo.finish()
         return site
+
+
+PASS_START, PASS_END = "<!--oap:html-->", "<!--/oap:html-->"
+"""Around HTML in a page's Markdown that the page's conversion leaves as it is (passthrough)."""
+_PASSED = re.compile(re.escape(PASS_START) + "(.*?)" + re.escape(PASS_END), re.S)
+_PLACE = re.compile(r"<!--oap:html (\d+)-->")
+
+
+def passthrough(html: str) -> Markup:
+    """HTML for a page's Markdown, marked so that the page's conversion skips it (lift_html) and gets it back after
+    (restore_html): Markdown would pass it through as it is, only slower (parsing every tag of it). For HTML that
+    converts to itself in its place, and holds no id a link points to (MkDocs looks for those in what it converts):
+    the finder items' bodies. tests/test_preview.py checks that the page comes out the same either way."""
+    return Markup(f"{PASS_START}{html}{PASS_END}")
+
+
+def lift_html(text: str) -> tuple[str, list[str]]:
+    """A page's Markdown with each passed-through HTML replaced by a numbered placeholder (an HTML comment, which
+    Markdown keeps where it is), and those HTMLs in order."""
+    if PASS_START not in text:
+        return text, []
+    lifted: list[str] = []
+
+    def place(match: re.Match[str]) -> str:
+        lifted.append(match.group(1))
+        return f"<!--oap:html {len(lifted) - 1}-->"
+
+    return _PASSED.sub(place, text), lifted
+
+
+def restore_html(html: str, lifted: list[str]) -> str:
+    """The converted page with each placeholder replaced by its HTML again; every placeholder must be there once."""
+    if not lifted:
+        return html
+    found: list[int] = []
+
+    def put(match: re.Match[str]) -> str:
+        found.append(int(match.group(1)))
+        return lifted[found[-1]]
+
+    out = _PLACE.sub(put, html)
+    if sorted(found) != list(range(len(lifted))):
+        raise ValueError(f"passed-through HTML placed {len(found)} times, not {len(lifted)}: a marker was not kept as written")
+    return out
 
 
 _NAMED = {"area": "areas", "phase": "phases", "tier": "tiers", "settings": "settings", "need_types": "need_types"}
