@@ -29,6 +29,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 
+from .markup import cache_compiled
+
 
 @dataclass(frozen=True)
 class Converted:
@@ -331,17 +333,22 @@ def _search(folder: str, word: str) -> bool:
 
 
 def keep_theme_listing(theme: Any) -> None:
-    """Make the theme's template loader list an installed theme's folder once, not on every build.
+    """Make the theme's template loader list an installed theme's folder once, not on every build, and keep the
+    theme's compiled templates (builder.markup.cache_compiled) in every environment made from it.
 
     MkDocs lists every file of the theme on every build, to copy its assets (Material's folder holds thousands of
     icons): a tenth of a rebuild. A folder of installed packages (site-packages) does not change while serving; a theme folder of the
-    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder: the same names,
-    sorted as Jinja sorts them.
+    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder, sorted as
+    Jinja sorts them, but for an installed folder without hidden names (a part starting with a dot: Material's 14,000
+    icons are in .icons/): the only reader of the listing is MkDocs, looking for files to copy, and it drops every
+    hidden name (its patterns '.*' and '*/.*'), after matching each against twenty patterns, on every build. The
+    search plugin makes an environment of its own on every build, to translate two words: compiling its templates
+    again was a twentieth of a rebuild.
     """
     get_env = theme.get_env
 
     def env() -> Any:
-        made = get_env()
+        made = cache_compiled(get_env())
         loader = made.loader
         if type(loader) is jinja2.FileSystemLoader:
             folders = list(loader.searchpath)
@@ -357,7 +364,11 @@ def _listing(folder: str) -> list[str]:
 
 @functools.cache
 def _installed_listing(folder: str) -> list[str]:
-    return jinja2.FileSystemLoader(folder).list_templates()
+    return [name for name in jinja2.FileSystemLoader(folder).list_templates() if not _hidden(name)]
+
+
+def _hidden(name: str) -> bool:
+    return any(part.startswith(".") for part in name.split("/"))
 
 
 def _installed(folder: str) -> bool:
