@@ -8,6 +8,9 @@ page, its phase's families page, the finder), so the other pages' HTML is taken 
 A page converts to the same HTML when its Markdown, its address, the Markdown settings and the site's files (which
 its links resolve against) are the same: that is the key, so a reused page is exactly what converting it would give.
 After a build that failed, every page is converted again, so a page MkDocs warned about is warned about again.
+The changed pages are big (a families page holds every standard of its phase): each standard's part of them
+(builder.web.FRAGMENT_START) is converted on its own, with the same key, so a save converts the edited standards'
+parts and the page around the parts.
 
 The same holds one step before and one step after: builder.web.PageMemo renders again only the generated pages whose
 data changed, and PageHtmlCache reuses a page's finished HTML (the theme around it) while the page and the site
@@ -17,6 +20,7 @@ what a fresh build makes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import sysconfig
@@ -30,6 +34,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
 
 from .markup import cache_compiled
+from .web import FRAGMENT_AFTER
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class MarkdownCache:
         self.reused = 0
         self.converted: list[str] = []
         """This build's pages converted afresh, by source path."""
+        self.parts = 0
+        """This build's parts of pages converted afresh (fragment)."""
 
     def start(self, config: Any, files: Files) -> None:
         """A build begins: note what every page's conversion depends on besides its own Markdown."""
@@ -86,7 +93,7 @@ class MarkdownCache:
         )
         self._setting = hashlib.sha1("\0".join(what).encode()).hexdigest()
         self._building = {}
-        self.reused, self.converted = 0, []
+        self.reused, self.converted, self.parts = 0, [], 0
 
     def attach(self, page: Page, markdown: str, files: Files) -> None:
         """Make this build's Page.render of the page reuse the last build's HTML, or keep what it converts."""
@@ -109,6 +116,26 @@ class MarkdownCache:
             self._building[key] = Converted.of(page)
 
         page.render = render  # type: ignore[method-assign]
+
+    def fragment(self, page: Page, markdown: str, config: Any, files: Files) -> Converted:
+        """One part of the page (builder.web.FRAGMENT_START) converted as MkDocs converts a page, at the page's
+        address: from the last build while its Markdown and the setting are the same (a save changes the parts of
+        the edited standards), else afresh."""
+        key = (page.file.src_uri, page.url, self._setting, "part", markdown)
+        kept = self._kept.get(key) or self._building.get(key)
+        if kept is None:
+            part = copy.copy(page)  # the page's file and address; MkDocs' own conversion, not the one attach set
+            part.markdown = f"{markdown.rstrip()}\n\n{FRAGMENT_AFTER}\n"  # what follows the part: see FRAGMENT_AFTER
+            Page.render(part, config, files)
+            if part.toc.items:
+                raise ValueError("a part of the page holds a heading: its contents list would miss it")
+            if not (part.content or "").endswith(FRAGMENT_AFTER):
+                raise ValueError("a part of the page did not convert as a whole block")
+            part.content = (part.content or "")[: -len(FRAGMENT_AFTER)]
+            kept = Converted.of(part)
+            self.parts += 1
+        self._building[key] = kept
+        return kept
 
     def finish(self) -> None:
         """The build finished: keep its pages for the next one (and only those, so nothing stale accumulates)."""

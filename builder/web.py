@@ -66,6 +66,8 @@ class Renderer:
             volumes=printdocs.volume_plans(edition) if self.downloads else {},
             today=self.today,
             format_version=compared_editions.FORMAT_VERSION,  # data/standards.json's, as builder.changes reads it
+            FRAGMENT_START=Markup(FRAGMENT_START),
+            FRAGMENT_END=Markup(FRAGMENT_END),
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
         self.env.globals.update(
@@ -233,6 +235,63 @@ def restore_html(html: str, lifted: list[str]) -> str:
     out = _PLACE.sub(put, html)
     if sorted(found) != list(range(len(lifted))):
         raise ValueError(f"passed-through HTML placed {len(found)} times, not {len(lifted)}: a marker was not kept as written")
+    return out
+
+
+FRAGMENT_START, FRAGMENT_END = "<!--oap:md-->", "<!--/oap:md-->"
+"""On lines of their own around one standard's part of a page (all of it but its heading): Markdown that converts
+the same on its own as in its page (a standard's "What may change" box is left out: its title is a heading). The preview converts each such part on its own and keeps it, so a save
+converts only the edited standards' parts of the big pages (builder.preview.MarkdownCache.fragment); a build
+removes the lines (strip_fragments) and converts the page whole, as it always did. Each part begins after a blank
+line and ends with one, holds no heading (the page's contents list is made from the page's own), and no reference
+link defined elsewhere."""
+_FRAGMENT = re.compile(re.escape(FRAGMENT_START) + "\n(.*?)" + re.escape(FRAGMENT_END) + "\n", re.S)
+_FRAGMENT_PLACE = re.compile(r"<!--oap:md (\d+)-->(\n\n?)?")
+"""A part's placeholder as Markdown writes it: a block of raw HTML, followed by a blank line."""
+FRAGMENT_AFTER = "<!--oap:after-->"
+"""Converted after each part (builder.preview.MarkdownCache.fragment), on its own line between blank lines, so that
+the part's HTML ends with what the page has after it: one new line after most blocks, two after raw HTML."""
+
+
+def strip_fragments(text: str) -> str:
+    """The page's Markdown without the lines that mark its parts: the page as it would be without them."""
+    if FRAGMENT_START not in text:
+        return text
+    return text.replace(FRAGMENT_START + "\n", "").replace(FRAGMENT_END + "\n", "")
+
+
+def lift_fragments(text: str) -> tuple[str, list[str]]:
+    """The page's Markdown with each marked part replaced by a numbered placeholder (an HTML comment, on a line of
+    its own between blank lines, which Markdown keeps as it is), and those parts' Markdown in order."""
+    if FRAGMENT_START not in text:
+        return text, []
+    lifted: list[str] = []
+
+    def place(match: re.Match[str]) -> str:
+        if not match.group(1).strip():
+            return match.group(1)  # nothing to convert: the page as it would be without the marks
+        lifted.append(match.group(1))
+        return f"<!--oap:md {len(lifted) - 1}-->\n\n"
+
+    return _FRAGMENT.sub(place, text), lifted
+
+
+def restore_fragments(html: str, converted: list[str]) -> str:
+    """The converted page with each part's placeholder replaced by that part's HTML, which ends with the new lines the
+    page has after it (each placeholder must be there once). A part is at the top of its page, not inside an element
+    with Markdown in it."""
+    if not converted:
+        return html
+    found: list[int] = []
+
+    def put(match: re.Match[str]) -> str:
+        found.append(int(match.group(1)))
+        part = converted[found[-1]]  # ends with the new lines the page has after it
+        return part if match.group(2) else part.rstrip("\n")  # at the very end, nothing (Markdown's output is stripped)
+
+    out = _FRAGMENT_PLACE.sub(put, html)
+    if sorted(found) != list(range(len(converted))):
+        raise ValueError(f"a page's parts placed {len(found)} times, not {len(converted)}: a placeholder was not kept as written")
     return out
 
 

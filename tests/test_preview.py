@@ -439,3 +439,38 @@ def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_m
     html = restore_html(convert(skeleton), lifted)
     assert "&lt;b&gt;x&lt;/b&gt;" in html
     assert html == convert(as_markdown)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("council", [None, "kestrel-dales"])
+def test_serving_converts_each_standards_part_on_its_own_into_the_site_a_build_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, council: str | None
+) -> None:
+    """While serving, each standard's part of the big pages (builder.web.FRAGMENT_START: everything but its heading
+    and its "What may change" box) is converted on its own and kept, and each finder item's body passes through; a
+    build converts every page whole. On the national standards (tables, warnings, "What may change" boxes) and a
+    council's edition (local notes, local standards), the two make the same site, byte for byte, search index too."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("OAP_NO_PDF", "1")
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    if council:
+        monkeypatch.setenv("OAP_COUNCIL", str(ROOT / "examples" / council))
+    sites = {}
+    for command in ("serve", "build"):
+        sites[command] = tmp_path / command
+        config = load_config(config_file=str(ROOT / "mkdocs.yml"), site_dir=str(sites[command]))
+        config.site_url = "http://127.0.0.1:8000/"
+        config.plugins.on_startup(command=command, dirty=False)
+        build(config, serve_url=config.site_url if command == "serve" else None)
+    oap = config.plugins["oap"]
+    assert oap._markdown.parts > 500, "the preview did not convert the pages part by part"
+    made = {p.relative_to(sites["build"]).as_posix(): p.read_bytes() for p in sorted(sites["build"].rglob("*")) if p.is_file()}
+    served = {p.relative_to(sites["serve"]).as_posix(): p.read_bytes() for p in sorted(sites["serve"].rglob("*")) if p.is_file()}
+    assert served.keys() == made.keys()
+    different = [rel for rel in made if served[rel] != made[rel]]
+    assert not different, f"serving made these files differently: {different[:10]}"
+    assert any("Local to" in made[rel].decode() for rel in made if rel.endswith(".html")) == bool(council)
