@@ -474,3 +474,23 @@ def test_serving_converts_each_standards_part_on_its_own_into_the_site_a_build_m
     different = [rel for rel in made if served[rel] != made[rel]]
     assert not different, f"serving made these files differently: {different[:10]}"
     assert any("Local to" in made[rel].decode() for rel in made if rel.endswith(".html")) == bool(council)
+
+
+def test_serving_looks_for_saves_often_and_rebuilds_without_waiting_long(tmp_path: Path) -> None:
+    """MkDocs looks for saved files every 0.5 s and waits 0.1 s after a change for more: the plugin makes both shorter
+    (each is part of every preview), and leaves a server without those settings as it is."""
+    from types import SimpleNamespace
+
+    from builder.mkdocs_plugin import BUILD_DELAY, WATCH_INTERVAL, OapPlugin
+
+    project = fixture_project(tmp_path / "project")
+    plugin = OapPlugin()
+    plugin.load_config({})
+    watched: list[str] = []
+    server = SimpleNamespace(observer=SimpleNamespace(_timeout=0.5), build_delay=0.1, watch=watched.append)
+    plugin.on_serve(server, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
+    assert (server.observer._timeout, server.build_delay) == (WATCH_INTERVAL, BUILD_DELAY) and BUILD_DELAY < 0.1
+    assert str(project / "standards") in watched
+    bare = SimpleNamespace(watch=watched.append)
+    plugin.on_serve(bare, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
+    assert not hasattr(bare, "build_delay")
