@@ -29,12 +29,16 @@ from .changes import PREVIOUS_ENV
 from .edition import COUNCIL_ENV, Edition
 from .errors import OapError
 from .markup import cache_compiled
-from .web import PageMemo, nav
+from .web import PageMemo, lift_fragments, lift_html, nav, restore_fragments, restore_html, strip_fragments
 
 log = logging.getLogger("mkdocs.plugins.oap")
 WATCH_INTERVAL = 0.1
 """Seconds between looks for a saved file while serving (MkDocs looks every 0.5 s: on average a quarter of a second
 of every preview). The standards are a few dozen files, so looking five times as often costs next to nothing."""
+BUILD_DELAY = 0.02
+"""Seconds MkDocs waits after a change for more changes before it rebuilds (its own is 0.1 s). Its watcher reports a
+save at one look: the events of one save arrive together, within milliseconds, and a change seen at a later look
+starts another rebuild anyway. So the wait only delays every preview; a fiftieth of a second is enough."""
 MARKER = ".oap-build"
 """Written into every output folder we make, so `oap build` knows it may replace it."""
 
@@ -67,6 +71,10 @@ class OapPlugin(BasePlugin[OapConfig]):
         self._markdown = preview.MarkdownCache()
         self._search = preview.SearchCache()
         self._html = preview.PageHtmlCache()
+        self._lifted: dict[str, list[str]] = {}
+        self._parts: dict[str, list[str]] = {}
+        """While serving: each page's parts (builder.web.FRAGMENT_START), from its Markdown until its HTML is made."""
+        """Each page's passed-through HTML (builder.web.passthrough), from its Markdown until its HTML is made."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -134,6 +142,7 @@ class OapPlugin(BasePlugin[OapConfig]):
         return files
 
     def on_nav(self, nav: Any, config: Any, files: Files) -> Any:
+        self._lifted, self._parts = {}, {}
         if self.serving:
             self._markdown.start(config, files)
             self._search.start(config.plugins)
@@ -141,9 +150,30 @@ class OapPlugin(BasePlugin[OapConfig]):
 
     @event_priority(-100)  # after every other plugin has changed the Markdown: the key is what MkDocs converts
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Files) -> str:
-        if self.serving:
+        markdown, self._lifted[page.file.src_uri] = lift_html(markdown)  # HTML that needs no converting (the finder's)
+        if self.serving:  # each standard's part of a page converted on its own and kept (builder.web.FRAGMENT_START)
+            markdown, self._parts[page.file.src_uri] = lift_fragments(markdown)
             self._markdown.attach(page, markdown, files)
+        else:
+            markdown = strip_fragments(markdown)
         return markdown
+
+    @event_priority(100)  # before any other plugin reads the HTML
+    def on_page_content(self, html: str, page: Any, config: Any, files: Files) -> str:
+        try:
+            parts = [self._markdown.fragment(page, part, config, files) for part in self._parts.pop(page.file.src_uri, [])]
+            for part in parts:  # what MkDocs checks links against: the anchors of the page, and its links to others
+                if page.present_anchor_ids is not None and part.anchors:
+                    page.present_anchor_ids |= part.anchors
+                if page.links_to_anchors is not None and part.links:
+                    for uri, links in part.links.items():
+                        target = files.get_file_from_path(uri)
+                        if target is not None:
+                            page.links_to_anchors.setdefault(target, {}).update(links)
+            html = restore_fragments(html, [part.content for part in parts])
+            return restore_html(html, self._lifted.pop(page.file.src_uri, []))
+        except ValueError as exc:
+            raise PluginError(f"{page.file.src_uri}: {exc}") from None
 
     def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
         context["oap_problems"] = self.problems
@@ -169,6 +199,9 @@ class OapPlugin(BasePlugin[OapConfig]):
         interval = getattr(getattr(server, "observer", None), "_timeout", None)
         if isinstance(interval, (int, float)) and interval > WATCH_INTERVAL:
             server.observer._timeout = WATCH_INTERVAL
+        delay = getattr(server, "build_delay", None)  # the same: kept as it is when MkDocs no longer has it
+        if isinstance(delay, (int, float)) and delay > BUILD_DELAY:
+            server.build_delay = BUILD_DELAY
         server.watch(str(self._root(config) / "standards"))
         server.watch(str(Path(__file__).parent / "templates"))
         council = self._council()
@@ -184,6 +217,7 @@ class OapPlugin(BasePlugin[OapConfig]):
             converted = self._markdown.converted
             log.debug("pages rendered: %d (%s)", len(self._pages.rendered), ", ".join(self._pages.rendered))
             log.debug("pages filled in: %d reused", self._html.reused)
+            log.debug("parts of pages converted: %d", self._markdown.parts)
             log.debug("pages converted: %d, reused: %d (converted: %s)", len(converted), self._markdown.reused, ", ".join(converted))
         Path(config.site_dir, MARKER).write_text("Made by oap build; safe to replace.\n", encoding="utf-8")
         self._clean()

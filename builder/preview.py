@@ -8,6 +8,9 @@ page, its phase's families page, the finder), so the other pages' HTML is taken 
 A page converts to the same HTML when its Markdown, its address, the Markdown settings and the site's files (which
 its links resolve against) are the same: that is the key, so a reused page is exactly what converting it would give.
 After a build that failed, every page is converted again, so a page MkDocs warned about is warned about again.
+The changed pages are big (a families page holds every standard of its phase): each standard's part of them
+(builder.web.FRAGMENT_START) is converted on its own, with the same key, so a save converts the edited standards'
+parts and the page around the parts.
 
 The same holds one step before and one step after: builder.web.PageMemo renders again only the generated pages whose
 data changed, and PageHtmlCache reuses a page's finished HTML (the theme around it) while the page and the site
@@ -17,6 +20,7 @@ what a fresh build makes.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import sysconfig
@@ -28,6 +32,9 @@ import jinja2
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents
+
+from .markup import cache_compiled
+from .web import FRAGMENT_AFTER
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class MarkdownCache:
         self.reused = 0
         self.converted: list[str] = []
         """This build's pages converted afresh, by source path."""
+        self.parts = 0
+        """This build's parts of pages converted afresh (fragment)."""
 
     def start(self, config: Any, files: Files) -> None:
         """A build begins: note what every page's conversion depends on besides its own Markdown."""
@@ -84,7 +93,7 @@ class MarkdownCache:
         )
         self._setting = hashlib.sha1("\0".join(what).encode()).hexdigest()
         self._building = {}
-        self.reused, self.converted = 0, []
+        self.reused, self.converted, self.parts = 0, [], 0
 
     def attach(self, page: Page, markdown: str, files: Files) -> None:
         """Make this build's Page.render of the page reuse the last build's HTML, or keep what it converts."""
@@ -107,6 +116,26 @@ class MarkdownCache:
             self._building[key] = Converted.of(page)
 
         page.render = render  # type: ignore[method-assign]
+
+    def fragment(self, page: Page, markdown: str, config: Any, files: Files) -> Converted:
+        """One part of the page (builder.web.FRAGMENT_START) converted as MkDocs converts a page, at the page's
+        address: from the last build while its Markdown and the setting are the same (a save changes the parts of
+        the edited standards), else afresh."""
+        key = (page.file.src_uri, page.url, self._setting, "part", markdown)
+        kept = self._kept.get(key) or self._building.get(key)
+        if kept is None:
+            part = copy.copy(page)  # the page's file and address; MkDocs' own conversion, not the one attach set
+            part.markdown = f"{markdown.rstrip()}\n\n{FRAGMENT_AFTER}\n"  # what follows the part: see FRAGMENT_AFTER
+            Page.render(part, config, files)
+            if part.toc.items:
+                raise ValueError("a part of the page holds a heading: its contents list would miss it")
+            if not (part.content or "").endswith(FRAGMENT_AFTER):
+                raise ValueError("a part of the page did not convert as a whole block")
+            part.content = (part.content or "")[: -len(FRAGMENT_AFTER)]
+            kept = Converted.of(part)
+            self.parts += 1
+        self._building[key] = kept
+        return kept
 
     def finish(self) -> None:
         """The build finished: keep its pages for the next one (and only those, so nothing stale accumulates)."""
@@ -331,17 +360,22 @@ def _search(folder: str, word: str) -> bool:
 
 
 def keep_theme_listing(theme: Any) -> None:
-    """Make the theme's template loader list an installed theme's folder once, not on every build.
+    """Make the theme's template loader list an installed theme's folder once, not on every build, and keep the
+    theme's compiled templates (builder.markup.cache_compiled) in every environment made from it.
 
     MkDocs lists every file of the theme on every build, to copy its assets (Material's folder holds thousands of
     icons): a tenth of a rebuild. A folder of installed packages (site-packages) does not change while serving; a theme folder of the
-    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder: the same names,
-    sorted as Jinja sorts them.
+    project (custom_dir) is listed afresh every time. The listing is the loader's own, folder by folder, sorted as
+    Jinja sorts them, but for an installed folder without hidden names (a part starting with a dot: Material's 14,000
+    icons are in .icons/): the only reader of the listing is MkDocs, looking for files to copy, and it drops every
+    hidden name (its patterns '.*' and '*/.*'), after matching each against twenty patterns, on every build. The
+    search plugin makes an environment of its own on every build, to translate two words: compiling its templates
+    again was a twentieth of a rebuild.
     """
     get_env = theme.get_env
 
     def env() -> Any:
-        made = get_env()
+        made = cache_compiled(get_env())
         loader = made.loader
         if type(loader) is jinja2.FileSystemLoader:
             folders = list(loader.searchpath)
@@ -357,7 +391,11 @@ def _listing(folder: str) -> list[str]:
 
 @functools.cache
 def _installed_listing(folder: str) -> list[str]:
-    return jinja2.FileSystemLoader(folder).list_templates()
+    return [name for name in jinja2.FileSystemLoader(folder).list_templates() if not _hidden(name)]
+
+
+def _hidden(name: str) -> bool:
+    return any(part.startswith(".") for part in name.split("/"))
 
 
 def _installed(folder: str) -> bool:

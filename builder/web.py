@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,8 @@ class Renderer:
             volumes=printdocs.volume_plans(edition) if self.downloads else {},
             today=self.today,
             format_version=compared_editions.FORMAT_VERSION,  # data/standards.json's, as builder.changes reads it
+            FRAGMENT_START=Markup(FRAGMENT_START),
+            FRAGMENT_END=Markup(FRAGMENT_END),
         )
         # Findability: tags and the everyday words people search for (builder/search_words.py).
         self.env.globals.update(
@@ -121,8 +124,11 @@ class Renderer:
         The finder holds every standard, 400 KB of Markdown: converted whole, it was most of a preview's rebuild
         after one save. Converted item by item, the preview keeps each standard's part (PageMemo). The body is
         escaped text with at most web links from facts, in a paragraph, a list and a paragraph: converted alone it
-        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too)."""
-        return Markup(self.page("finder-item.md.j2", s=s, body=self.finder_item_body(s)).rstrip("\n"))
+        is the HTML it was inside the page (tests/test_rendering.py's goldens hold the finder's HTML too).
+
+        The body is marked as HTML to pass through (passthrough): MkDocs converts the page without it, and the
+        plugin puts it back in the HTML, so the finder's conversion reads 100 KB, not 400 KB."""
+        return Markup(self.page("finder-item.md.j2", s=s, body=passthrough(self.finder_item_body(s))).rstrip("\n"))
 
     def finder_item_body(self, s: Standard) -> Markup:
         if self._markdown is None:
@@ -205,6 +211,107 @@ class Renderer:
                 letter = familypath.pre_text(familypath.letter(v, a), v)
                 path = f"{familypath.PATH}/{stage.id}/{choice.id}.md"
                 page(path, "family-path-answer.md.j2", memo.scope(in_stage), a=a, choices=choices, letter=letter, local_services=local)
+
+
+PASS_START, PASS_END = "<!--oap:html-->", "<!--/oap:html-->"
+"""Around HTML in a page's Markdown that the page's conversion leaves as it is (passthrough)."""
+_PASSED = re.compile(re.escape(PASS_START) + "(.*?)" + re.escape(PASS_END), re.S)
+_PLACE = re.compile(r"<!--oap:html (\d+)-->")
+
+
+def passthrough(html: str) -> Markup:
+    """HTML for a page's Markdown, marked so that the page's conversion skips it (lift_html) and gets it back after
+    (restore_html): Markdown would pass it through as it is, only slower (parsing every tag of it). For HTML that
+    converts to itself in its place, and holds no id a link points to (MkDocs looks for those in what it converts):
+    the finder items' bodies. tests/test_preview.py checks that the page comes out the same either way."""
+    return Markup(f"{PASS_START}{html}{PASS_END}")
+
+
+def lift_html(text: str) -> tuple[str, list[str]]:
+    """A page's Markdown with each passed-through HTML replaced by a numbered placeholder (an HTML comment, which
+    Markdown keeps where it is), and those HTMLs in order."""
+    if PASS_START not in text:
+        return text, []
+    lifted: list[str] = []
+
+    def place(match: re.Match[str]) -> str:
+        lifted.append(match.group(1))
+        return f"<!--oap:html {len(lifted) - 1}-->"
+
+    return _PASSED.sub(place, text), lifted
+
+
+def restore_html(html: str, lifted: list[str]) -> str:
+    """The converted page with each placeholder replaced by its HTML again; every placeholder must be there once."""
+    if not lifted:
+        return html
+    found: list[int] = []
+
+    def put(match: re.Match[str]) -> str:
+        found.append(int(match.group(1)))
+        return lifted[found[-1]]
+
+    out = _PLACE.sub(put, html)
+    if sorted(found) != list(range(len(lifted))):
+        raise ValueError(f"passed-through HTML placed {len(found)} times, not {len(lifted)}: a marker was not kept as written")
+    return out
+
+
+FRAGMENT_START, FRAGMENT_END = "<!--oap:md-->", "<!--/oap:md-->"
+"""On lines of their own around one standard's part of a page (all of it but its heading): Markdown that converts
+the same on its own as in its page (a standard's "What may change" box is left out: its title is a heading). The preview converts each such part on its own and keeps it, so a save
+converts only the edited standards' parts of the big pages (builder.preview.MarkdownCache.fragment); a build
+removes the lines (strip_fragments) and converts the page whole, as it always did. Each part begins after a blank
+line and ends with one, holds no heading (the page's contents list is made from the page's own), and no reference
+link defined elsewhere."""
+_FRAGMENT = re.compile(re.escape(FRAGMENT_START) + "\n(.*?)" + re.escape(FRAGMENT_END) + "\n", re.S)
+_FRAGMENT_PLACE = re.compile(r"<!--oap:md (\d+)-->(\n\n?)?")
+"""A part's placeholder as Markdown writes it: a block of raw HTML, followed by a blank line."""
+FRAGMENT_AFTER = "<!--oap:after-->"
+"""Converted after each part (builder.preview.MarkdownCache.fragment), on its own line between blank lines, so that
+the part's HTML ends with what the page has after it: one new line after most blocks, two after raw HTML."""
+
+
+def strip_fragments(text: str) -> str:
+    """The page's Markdown without the lines that mark its parts: the page as it would be without them."""
+    if FRAGMENT_START not in text:
+        return text
+    return text.replace(FRAGMENT_START + "\n", "").replace(FRAGMENT_END + "\n", "")
+
+
+def lift_fragments(text: str) -> tuple[str, list[str]]:
+    """The page's Markdown with each marked part replaced by a numbered placeholder (an HTML comment, on a line of
+    its own between blank lines, which Markdown keeps as it is), and those parts' Markdown in order."""
+    if FRAGMENT_START not in text:
+        return text, []
+    lifted: list[str] = []
+
+    def place(match: re.Match[str]) -> str:
+        if not match.group(1).strip():
+            return match.group(1)  # nothing to convert: the page as it would be without the marks
+        lifted.append(match.group(1))
+        return f"<!--oap:md {len(lifted) - 1}-->\n\n"
+
+    return _FRAGMENT.sub(place, text), lifted
+
+
+def restore_fragments(html: str, converted: list[str]) -> str:
+    """The converted page with each part's placeholder replaced by that part's HTML, which ends with the new lines the
+    page has after it (each placeholder must be there once). A part is at the top of its page, not inside an element
+    with Markdown in it."""
+    if not converted:
+        return html
+    found: list[int] = []
+
+    def put(match: re.Match[str]) -> str:
+        found.append(int(match.group(1)))
+        part = converted[found[-1]]  # ends with the new lines the page has after it
+        return part if match.group(2) else part.rstrip("\n")  # at the very end, nothing (Markdown's output is stripped)
+
+    out = _FRAGMENT_PLACE.sub(put, html)
+    if sorted(found) != list(range(len(converted))):
+        raise ValueError(f"a page's parts placed {len(found)} times, not {len(converted)}: a placeholder was not kept as written")
+    return out
 
 
 _NAMED = {"area": "areas", "phase": "phases", "tier": "tiers", "settings": "settings", "need_types": "need_types"}

@@ -127,12 +127,13 @@ def clone(standard: dict[str, Any], k: int) -> dict[str, Any]:
 def plain_mkdocs_project(project: Path) -> Path:
     """The pages `oap` would generate, written as Markdown files with a mkdocs.yml that has no oap plugin."""
     from builder.pipeline import gather
-    from builder.web import Renderer
+    from builder.web import PASS_END, PASS_START, Renderer
 
     site = Renderer(gather(project)).render()
     docs = project / "plain-docs"
     shutil.copytree(project / "docs", docs)
-    written = {**{rel: text.encode("utf-8") for rel, text in site.pages.items()}, **site.files}
+    pages = {rel: text.replace(PASS_START, "").replace(PASS_END, "") for rel, text in site.pages.items()}  # the plugin's marks
+    written = {**{rel: text.encode("utf-8") for rel, text in pages.items()}, **site.files}
     for rel, content in written.items():
         (docs / rel).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel).write_bytes(content)

@@ -34,7 +34,7 @@ import yaml
 from builder import pipeline
 from builder.errors import OapError
 from builder.mkdocs_plugin import MARKER
-from builder.web import PageMemo, Renderer
+from builder.web import PASS_START, PageMemo, Renderer, lift_html, passthrough, restore_html
 
 from .conftest import FIXTURE_STANDARD, site_path
 from .test_rendering import COUNCIL, fixture_project
@@ -408,9 +408,10 @@ def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages
 
 
 def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_markdown(tmp_path: Path) -> None:
-    """Each finder item's body reaches the finder's Markdown as HTML, converted on its own: with every character
-    Markdown and mkdocs.yml's extensions act on in a title and an adjustment, the page converts (with mkdocs.yml's
-    settings) to the same HTML as the page with each body left as Markdown."""
+    """Each finder item's body reaches the finder's Markdown as HTML, converted on its own and passed through (the
+    plugin lifts it out before the page's conversion and puts it back after): with every character Markdown and
+    mkdocs.yml's extensions act on in a title and an adjustment, the page converts (with mkdocs.yml's settings) to
+    the same HTML as the page with each body left as Markdown."""
     project = fixture_project(tmp_path / "project")
     source = project / EDITED
     data = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
@@ -424,9 +425,9 @@ def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_m
     as_markdown = page
     for s in edition.corpus.standards:
         body = renderer.finder_item_body(s)
-        assert body in page
-        as_markdown = as_markdown.replace(body, renderer.page("finder-item-body.md.j2", s=s))
-    assert as_markdown != page
+        assert passthrough(body) in page and " id=" not in body  # an id there would be missed by MkDocs' link checks
+        as_markdown = as_markdown.replace(passthrough(body), renderer.page("finder-item-body.md.j2", s=s))
+    assert as_markdown != page and PASS_START not in as_markdown
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
     settings = {next(iter(e)): e[next(iter(e))] for e in config["markdown_extensions"] if isinstance(e, dict)}
@@ -434,5 +435,63 @@ def test_a_finder_item_converted_on_its_own_is_what_the_page_would_make_of_its_m
     def convert(text: str) -> str:
         return markdown.Markdown(extensions=names, extension_configs=settings).convert(text)
 
-    assert "&lt;b&gt;x&lt;/b&gt;" in convert(page)
-    assert convert(page) == convert(as_markdown)
+    skeleton, lifted = lift_html(page)
+    assert len(lifted) == len(edition.corpus.standards) and len(skeleton) < len(page)
+    html = restore_html(convert(skeleton), lifted)
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+    assert html == convert(as_markdown)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("council", [None, "kestrel-dales"])
+def test_serving_converts_each_standards_part_on_its_own_into_the_site_a_build_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, council: str | None
+) -> None:
+    """While serving, each standard's part of the big pages (builder.web.FRAGMENT_START: everything but its heading
+    and its "What may change" box) is converted on its own and kept, and each finder item's body passes through; a
+    build converts every page whole. On the national standards (tables, warnings, "What may change" boxes) and a
+    council's edition (local notes, local standards), the two make the same site, byte for byte, search index too."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    monkeypatch.setenv("OAP_NO_PDF", "1")
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    if council:
+        monkeypatch.setenv("OAP_COUNCIL", str(ROOT / "examples" / council))
+    sites = {}
+    for command in ("serve", "build"):
+        sites[command] = tmp_path / command
+        config = load_config(config_file=str(ROOT / "mkdocs.yml"), site_dir=str(sites[command]))
+        config.site_url = "http://127.0.0.1:8000/"
+        config.plugins.on_startup(command=command, dirty=False)
+        build(config, serve_url=config.site_url if command == "serve" else None)
+    oap = config.plugins["oap"]
+    assert oap._markdown.parts > 500, "the preview did not convert the pages part by part"
+    made = {p.relative_to(sites["build"]).as_posix(): p.read_bytes() for p in sorted(sites["build"].rglob("*")) if p.is_file()}
+    served = {p.relative_to(sites["serve"]).as_posix(): p.read_bytes() for p in sorted(sites["serve"].rglob("*")) if p.is_file()}
+    assert served.keys() == made.keys()
+    different = [rel for rel in made if served[rel] != made[rel]]
+    assert not different, f"serving made these files differently: {different[:10]}"
+    assert any("Local to" in made[rel].decode() for rel in made if rel.endswith(".html")) == bool(council)
+
+
+def test_serving_looks_for_saves_often_and_rebuilds_without_waiting_long(tmp_path: Path) -> None:
+    """MkDocs looks for saved files every 0.5 s and waits 0.1 s after a change for more: the plugin makes both shorter
+    (each is part of every preview), and leaves a server without those settings as it is."""
+    from types import SimpleNamespace
+
+    from builder.mkdocs_plugin import BUILD_DELAY, WATCH_INTERVAL, OapPlugin
+
+    project = fixture_project(tmp_path / "project")
+    plugin = OapPlugin()
+    plugin.load_config({})
+    watched: list[str] = []
+    server = SimpleNamespace(observer=SimpleNamespace(_timeout=0.5), build_delay=0.1, watch=watched.append)
+    plugin.on_serve(server, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
+    assert (server.observer._timeout, server.build_delay) == (WATCH_INTERVAL, BUILD_DELAY) and BUILD_DELAY < 0.1
+    assert str(project / "standards") in watched
+    bare = SimpleNamespace(watch=watched.append)
+    plugin.on_serve(bare, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
+    assert not hasattr(bare, "build_delay")
