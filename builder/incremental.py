@@ -13,7 +13,7 @@ The key covers, conservatively:
   - every file of the builder package (the code, the print templates and CSS), so any change to how a document is
     made counts;
   - the version of every installed Python package (Jinja, Markdown, WeasyPrint and its libraries);
-  - SOURCE_DATE_EPOCH (the documents' printed creation date);
+  - SOURCE_DATE_EPOCH (the documents' printed creation date), and Python's version (its standard library);
   - the renderer's fingerprint (builder.pdf.renderer_fingerprint: fonts, system libraries, PDF options).
 """
 
@@ -26,6 +26,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,6 +119,7 @@ def build_key(edition: Edition, renderer: str) -> str | None:
     except TypeError:
         return None
     parts.append("SOURCE_DATE_EPOCH=" + os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+    parts.append("python=" + sys.version)
     for part in parts:
         h.update(part.encode() + b"\0")
     return h.hexdigest()

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -125,6 +126,27 @@ def test_the_key_is_the_same_in_every_process(fixture: Path) -> None:
         keys.add(done.stdout.strip())
     assert len(keys) == 1 and keys != {"None"}
     assert keys == {key_of(fixture)}
+
+
+def test_print_html_reads_no_file_the_key_does_not_cover() -> None:
+    """The key covers the edition model and the builder package: making the print HTML must read nothing else (a
+    template that read a council's logo file itself, say, would need that file in the key). Python's own files and
+    temporary ones (Jinja's compiled-template cache, made from our templates) are all it may open besides."""
+    edition = pipeline.gather(ROOT, COUNCIL)
+    opened: list[str] = []
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and isinstance(args[0], str | bytes | os.PathLike) and recording:
+            opened.append(os.fsdecode(args[0]))
+
+    recording = True
+    sys.addaudithook(hook)  # cannot be removed: it stops recording below
+    try:
+        printdocs.print_documents(edition)
+    finally:
+        recording = False
+    allowed = (str(incremental.PACKAGE), sys.prefix, sys.base_prefix, tempfile.gettempdir())
+    assert opened and [p for p in opened if not os.path.abspath(p).startswith(allowed)] == []
 
 
 def test_a_value_the_key_cannot_hash_means_no_key(fixture: Path) -> None:
