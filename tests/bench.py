@@ -79,7 +79,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 TARGETS: dict[str, tuple[str, float]] = {
-    "overhead": ("<=", 1.15),
+    "overhead": ("<=", 1.1),
     "pdf_parallel": (">=", 1.6),
     "pdf_vs_raw": ("<=", 1.1),
     "scale10x": ("<=", 11),
