@@ -126,13 +126,16 @@ def clone(standard: dict[str, Any], k: int) -> dict[str, Any]:
 
 def plain_mkdocs_project(project: Path) -> Path:
     """The pages `oap` would generate, written as Markdown files with a mkdocs.yml that has no oap plugin."""
+    from builder.opendata import data_files
     from builder.pipeline import gather
     from builder.web import Renderer
 
-    site = Renderer(gather(project)).render()
+    edition = gather(project)
+    site = Renderer(edition).render()
     docs = project / "plain-docs"
     shutil.copytree(project / "docs", docs)
-    written = {**{rel: text.encode("utf-8") for rel, text in site.pages.items()}, **site.files}
+    # The open data too, as static files: the pages link to them, and `--strict` fails on a link to a missing file.
+    written = {**{rel: text.encode("utf-8") for rel, text in site.pages.items()}, **site.files, **data_files(edition)}
     for rel, content in written.items():
         (docs / rel).parent.mkdir(parents=True, exist_ok=True)
         (docs / rel).write_bytes(content)
