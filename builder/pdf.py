@@ -302,15 +302,21 @@ class PdfCache:
     """Names of the documents rendered afresh by the last render_pdfs that used this cache."""
     reused: list[str] = field(default_factory=list)
     """Names of the documents taken from the cache."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Each document's file in the cache after the last render_pdfs, when it is there (builder.incremental)."""
     _fingerprint: str = ""
+
+    def fingerprint(self) -> str:
+        """renderer_fingerprint(), worked out once per cache object."""
+        if not self._fingerprint:
+            self._fingerprint = renderer_fingerprint()
+        return self._fingerprint
 
     def key(self, doc: PrintDocument) -> str:
         """The hash of one document's inputs: its name, identifier and print HTML, and the renderer's fingerprint.
 
         The HTML holds the print CSS, and any image as a data: URL: the renderer reads nothing else but the fonts."""
-        if not self._fingerprint:
-            self._fingerprint = renderer_fingerprint()
-        h = hashlib.sha256(self._fingerprint.encode())
+        h = hashlib.sha256(self.fingerprint().encode())
         for part in (doc.name.encode(), doc.identifier, doc.html.encode()):
             h.update(len(part).to_bytes(8, "big") + part)
         return h.hexdigest()
@@ -509,6 +515,8 @@ def render_pdfs(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {doc.name: cache.key(doc) for doc in docs} if cache else {}
+    if cache:
+        cache.files = {}
     kept = {doc.name: pdf for doc in docs if cache and (pdf := cache.get(doc, keys[doc.name])) is not None}
     todo = [doc for doc in docs if doc.name not in kept]
     finished = {"documents": len(kept), "pages": 0}
@@ -545,6 +553,8 @@ def render_pdfs(
             pdf = rendered.pdf
             if cache and not rendered.warnings:
                 cache.put(doc, keys[doc.name], pdf)
+        if cache and cache.path(doc, keys[doc.name]).is_file():
+            cache.files[doc.name] = cache.path(doc, keys[doc.name]).name
         with blame(out_dir):
             (out_dir / doc.name).write_bytes(pdf)
         sizes[doc.name] = len(pdf)

@@ -150,16 +150,26 @@ def render(
     t = timings or Timings()
     sizes: dict[str, int] = {}
     if pdf_dir is not None:
+        from . import incremental
         from .pdf import PdfCache, render_pdfs
         from .printdocs import print_documents
 
         with t.stage("print"):
-            docs = print_documents(edition)
-        with t.stage("pdf"):
+            # With nothing changed since a build whose PDFs are all cached, they are found without any print HTML.
             cache = PdfCache(pdf_cache) if pdf_cache else None
-            sizes = render_pdfs(
-                docs, pdf_dir, cache=cache, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages))
-            )
+            key = incremental.build_key(edition, cache.fingerprint()) if cache else None
+            found = incremental.reuse(cache, key) if cache else None
+            docs = print_documents(edition) if found is None else []
+        with t.stage("pdf"):
+            if cache and found is not None:
+                sizes = incremental.write(found, pdf_dir)
+                cache.rendered, cache.reused = [], list(found)
+            else:
+                sizes = render_pdfs(
+                    docs, pdf_dir, cache=cache, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages))
+                )
+                if cache:
+                    incremental.record(cache, key, [doc.name for doc in docs])
         if cache:
             t.counts["pdfs rendered"] = t.counts.get("pdfs rendered", 0) + len(cache.rendered)
             t.counts["pdfs reused"] = t.counts.get("pdfs reused", 0) + len(cache.reused)
