@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
 if TYPE_CHECKING:
     from .changes import Changes
+    from .school import School
 
 COUNCIL_ENV = "OAP_COUNCIL"
 """The environment variable naming a council overlay folder, for when no --council is given."""
@@ -44,6 +45,9 @@ class Edition:
     version: str = __version__
     changes: Changes | None = None
     """What changed since the previous edition, when the build was given its data (builder.changes.compared)."""
+    example_school: School | None = field(default=None, repr=False, compare=False)
+    """The fictional example school, costed at national rates, for the "For schools" page's worked example
+    (builder.school.example_school); None where the project has no example."""
 
     @classmethod
     def of(cls, national: Corpus, council: Council | None = None) -> Edition:

@@ -13,6 +13,7 @@ is how `oap` shows its progress (builder.progress).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Iterator
@@ -128,7 +129,9 @@ def gather(root: Path, council: Path | None = None, *, previous: Path | None = N
             from .changes import compared
 
             edition = compared(edition, previous)
-        return edition
+        from .school import example_school  # the "For schools" page's worked example, checked like any other input
+
+        return dataclasses.replace(edition, example_school=example_school(root, Edition.of(national)))
 
 
 def render(

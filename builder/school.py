@@ -20,9 +20,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from . import model
 from .cost import Cost, pounds
@@ -30,6 +28,9 @@ from .edition import Edition
 from .errors import OapError, Problem
 from .load import Document, case_slip, load_yaml
 from .validate import schema_problems
+
+if TYPE_CHECKING:
+    import jinja2
 
 SCHOOL_FILE = "school.yaml"
 SCHEMA = "school.schema.json"
@@ -354,6 +355,54 @@ def check_line(school: School) -> str:
     )
 
 
+EXAMPLE = Path("examples") / "hollins-vale-primary"
+"""The fictional example school, under the national edition's root (the wheel carries its school.yaml too)."""
+
+
+def example_school(root: Path, national: Edition) -> School | None:
+    """The fictional example school loaded and costed against the national edition (national rates, whatever council
+    is being published), for the national site's worked example; None where the edition has no example (a project
+    of its own). A broken example is an OapError, located in its school.yaml, like any other input."""
+    folder = Path(root) / EXAMPLE
+    if not (folder / SCHOOL_FILE).is_file():
+        return None
+    return load_school(folder, national)
+
+
+def worked_example(school: School) -> dict[str, Any]:
+    """The school's strategy lines and its totals against its allocations, in words, as the national site's "For
+    schools" page shows them: computed here, by the code that builds the school's own edition, so they cannot drift."""
+    v = school.edition.vocab
+    return {
+        "name": school.name,
+        "year": school.year,
+        "fictional": school.fictional,
+        "lines": [
+            {
+                "id": line.standard.id,
+                "title": line.standard.title,
+                "area": line.standard.area,
+                "phase": line.standard.phase,
+                "tier": v.tiers[line.standard.tier].name,
+                "pupils": line.pupils,
+                "cost": line.cost.text(),
+                "funding": line.funding_name,
+                "basis": line.basis,
+            }
+            for line in school.lines
+        ],
+        "totals": [
+            {
+                "name": t.name,
+                "planned": t.planned.text(),
+                "allocation": pounds(t.allocation) if t.allocation is not None else None,
+                "left": pounds(t.left) if t.left is not None else None,
+            }
+            for t in school.totals()
+        ],
+    }
+
+
 # -- the data: CSV and JSON -------------------------------------------------------------------------------------------
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -511,6 +560,8 @@ def frequency_text(record: model.Provision) -> str:
 # -- the pages ---------------------------------------------------------------------------------------------------------
 def _env() -> jinja2.Environment:
     """Autoescape on, no finalize: school text is plain text, shown exactly as typed (never Markdown, never a fact)."""
+    import jinja2  # only the build needs it: `oap check` loads the example school too
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("builder", "templates"),
         autoescape=True,

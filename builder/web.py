@@ -158,6 +158,7 @@ class Renderer:
         page("families/who-to-talk-to.md", "families-talk.md.j2")
         page("families/if-support-is-not-happening.md", "families-escalate.md.j2")
         page("councils/index.md", "councils.md.j2", council_fields=_council_fields())
+        page("schools/index.md", "schools.md.j2", example=_worked_example(self.edition))
         # Who pays and who provides count the standards naming each payer or provider, and show nothing else of them.
         page("who-pays.md", "who-pays.md.j2", memo.scope(s.who_pays for s in self.corpus.standards))
         page("who-provides.md", "who-provides.md.j2", memo.scope(s.who_provides for s in self.corpus.standards))
@@ -469,6 +470,13 @@ def _templates_digest() -> str:
     return h.hexdigest()
 
 
+def _worked_example(edition: Edition) -> dict[str, Any] | None:
+    """The fictional example school's strategy, as builder/school.py computes it; None where the project has none."""
+    from .school import worked_example
+
+    return worked_example(edition.example_school) if edition.example_school is not None else None
+
+
 def _council_fields() -> list[dict[str, Any]]:
     """The keys of a council's council.yaml, described from its schema, for the councils' page."""
     spec = schema("council.schema.json")
@@ -519,6 +527,7 @@ def nav(edition: Edition) -> list[Any]:
                 {"If support is not happening": "families/if-support-is-not-happening.md"},
             ]
         },
+        {"Schools": [{"For schools": "schools/index.md"}]},
         {
             "Councils": [
                 {"For councils": "councils/index.md"},

@@ -35,6 +35,8 @@ from .conftest import ROOT, run_oap
 
 NATIONAL = ("mkdocs.yml", "docs", "overrides", "standards")
 """What the wheel carries of the repository's top folder, as builder/national_edition/."""
+NATIONAL_FILES = ("examples/hollins-vale-primary/school.yaml",)
+"""Single files it carries besides: the fictional example school, the national site's worked example ("For schools")."""
 EPOCH = "1767225600"  # 1 January 2026: both builds of the example council are as of the same day
 
 
@@ -71,7 +73,8 @@ def test_the_wheel_carries_the_national_edition_and_its_version(wheel: Path) -> 
         entry_points = z.read(f"oap_standards-{__version__}.dist-info/entry_points.txt").decode()
     prefix = "builder/national_edition/"
     carried = sorted(n.removeprefix(prefix) for n in names if n.startswith(prefix))
-    assert carried == [p for p in source_files() if p.split("/")[0] in NATIONAL]
+    assert carried == [p for p in source_files() if p.split("/")[0] in NATIONAL or p in NATIONAL_FILES]
+    assert "builder/national_edition/examples/hollins-vale-primary/school.yaml" in names
     assert f"Version: {__version__}\n" in metadata
     assert "oap = builder.cli:main" in entry_points
     for template in FILES.values():
