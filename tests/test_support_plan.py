@@ -297,3 +297,85 @@ def test_fingerprint_follows_what_a_plan_shows_not_review_dates() -> None:
         assert supportplan.fingerprint(edition, changed) != before
     data = supportplan.plan_data(edition)
     assert data["standards"][s.id]["fingerprint"] == before and "sessions a week" in data["standards"][s.id]["how_often"]
+
+
+def plan_key(page: Any) -> str:
+    """This edition's storage key, as plan.js makes it from the site's path."""
+    return (
+        KEY_PREFIX
+        + ".v1:"
+        + str(page.evaluate("() => new URL(document.querySelector('script[src*=\"plan.js\"]').src).pathname")).removesuffix(
+            "assets/javascripts/plan.js"
+        )
+    )
+
+
+def test_ids_that_name_object_properties_are_not_standards(tab: Any, site_url: str, tmp_path: Path) -> None:
+    """An imported or stored id such as "constructor" is a standard this edition does not have (never a property
+    every object inherits): it shows as no longer in this edition, nothing reads "undefined", nothing is "changed";
+    "__proto__" is not a standard's id at all and the file is refused."""
+    make_plan(tab, site_url)
+    _, plan = export(tab, tmp_path)
+    odd = json.loads(json.dumps(plan))
+    odd["standards"].append({**plan["standards"][0], "id": "constructor", "title": "Named constructor"})
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(odd), encoding="utf-8")
+    import_file(tab, path)
+    tab.wait_for_selector("[data-plan-id='constructor']")
+    assert tab.locator("[data-plan-id='constructor'] [data-status]").get_attribute("data-status") == "gone"
+    assert tab.locator("[data-plan-id='constructor'] a").count() == 0
+    assert "1 of its standards is no longer in this edition" in tab.locator("#oap-plan-notice").inner_text()
+    assert "changed" not in tab.locator("#oap-plan-notice").inner_text()
+    assert "undefined" not in tab.locator("#oap-plan").inner_text()
+
+    proto = json.loads(json.dumps(plan))
+    proto["standards"][0]["id"] = "__proto__"
+    path = tmp_path / "proto.json"
+    path.write_text(json.dumps(proto), encoding="utf-8")
+    import_file(tab, path)
+    assert "standards[0].id \u201c__proto__\u201d is not a standard's id" in tab.locator("#oap-plan-error").inner_text()
+
+    # Added on another page and waiting to be filled in: the same lookup.
+    key = plan_key(tab)
+    pending = {**plan, "standards": [{"id": "constructor", "title": "Named constructor", "pending": True}]}
+    tab.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(pending)])
+    tab.reload()
+    tab.wait_for_selector("[data-plan-id='constructor']")
+    assert tab.locator("[data-plan-id='constructor'] [data-status]").get_attribute("data-status") == "gone"
+    assert "undefined" not in tab.locator("#oap-plan").inner_text()
+    assert "undefined" not in stored(tab)["local:" + key]
+
+
+DAMAGED = {
+    "standard-not-an-object": lambda p: {**p, "standards": [5]},
+    "adjustments-missing": lambda p: {**p, "standards": [{k: v for k, v in p["standards"][0].items() if k != "adjustments"}]},
+    "who-pays-text": lambda p: {**p, "standards": [{**p["standards"][0], "who_pays": "the school"}]},
+    "edition-missing": lambda p: {k: v for k, v in p.items() if k != "edition"},
+    "pending-without-id": lambda p: {**p, "standards": [{"title": "A standard", "pending": True}]},
+}
+
+
+def test_a_damaged_stored_plan_still_shows_the_page_and_can_be_forgotten(tab: Any, site_url: str, tmp_path: Path) -> None:
+    """A plan in storage that is not what plan.js writes (hand-edited, or from a faulty older version) does not stop
+    the page: it shows an empty plan with a plain message, and "Forget this plan" removes the damaged entry."""
+    make_plan(tab, site_url)
+    _, plan = export(tab, tmp_path)
+    key = plan_key(tab)
+    for name, damage in DAMAGED.items():
+        tab.evaluate("([k, v]) => localStorage.setItem(k, v)", [key, json.dumps(damage(plan))])
+        tab.reload()
+        assert tab.locator("#oap-plan").is_visible(), name
+        assert tab.locator(".oap-plan__item").count() == 0, name
+        assert tab.locator("#oap-plan-notice").inner_text().startswith("The plan saved in this browser could not be read"), name
+        tab.get_by_role("button", name="Forget this plan").click()
+        assert "local:" + key not in stored(tab), name
+
+
+def test_forgetting_this_plan_leaves_another_editions_plan(tab: Any, site_url: str) -> None:
+    """Two editions on one host keep their plans under different keys: forgetting this one leaves the other."""
+    make_plan(tab, site_url)
+    other = KEY_PREFIX + ".v1:/a-council-edition/"
+    assert plan_key(tab) != other
+    tab.evaluate("([k, v]) => localStorage.setItem(k, v)", [other, '{"the other": "plan"}'])
+    tab.get_by_role("button", name="Forget this plan").click()
+    assert stored(tab) == {"local:" + other: '{"the other": "plan"}'}

@@ -2,8 +2,9 @@
    standard; on teachers/support-plan/ it shows the plan as assess, plan, do, review, with print, export, import
    and forget. Without this script the pages are as they were and no button shows.
 
-   The plan lives only in this browser's localStorage, under keys starting "oap-support-plan"; "Forget this plan"
-   removes every one of them. Nothing is sent anywhere: the standards' data comes from support-plan-data.js, made
+   The plan lives only in this browser's localStorage, under one key per edition ("oap-support-plan.v1:" and the
+   site's path, so a national and a council edition on one host keep their plans apart); "Forget this plan" removes
+   this edition's key and leaves other editions' plans alone. Nothing is sent anywhere: the standards' data comes from support-plan-data.js, made
    by the build (builder/supportplan.py), and a file is exported through a Blob URL made here. The file's format is
    data/support-plan.schema.json; an import is checked against the same rules before it replaces anything. */
 (function () {
@@ -46,6 +47,47 @@
     };
   }
 
+  // The standard a user-supplied id names in this edition, or null: never something inherited from Object.prototype
+  // (an id such as "constructor" passes the id pattern).
+  function standardFor(id) {
+    var standards = data ? data.standards : null;
+    return standards && typeof id === "string" && Object.prototype.hasOwnProperty.call(standards, id) ? standards[id] : null;
+  }
+
+  // Set when the plan stored in this browser could not be read; the plan page says so.
+  var damaged = false;
+
+  // A stored plan is checked as strictly as an imported file. Standards added on other pages wait as
+  // {id, title, pending: true} until the plan page fills them in, and a plan begun on a standards page has no
+  // edition date yet: both are allowed here and nowhere else.
+  function checkStored(plan) {
+    if (kind(plan) !== "object" || !Array.isArray(plan.standards)) {
+      return "not a plan";
+    }
+    var copy = {};
+    Object.keys(plan).forEach(function (k) { copy[k] = plan[k]; });
+    var kept = [];
+    for (var i = 0; i < plan.standards.length; i++) {
+      var s = plan.standards[i];
+      if (kind(s) === "object" && s.pending === true) {
+        var problem = onlyKeys(s, ["id", "title", "pending"], "standards[" + i + "]") || text(s.title, 300, "title");
+        if (problem || typeof s.id !== "string" || !ID.test(s.id)) {
+          return problem || "standards[" + i + "].id is not a standard's id";
+        }
+        if (indexOf({ standards: plan.standards.slice(0, i) }, s.id) >= 0) {
+          return s.id + " is in the plan twice";
+        }
+      } else {
+        kept.push(s);
+      }
+    }
+    copy.standards = kept;
+    if (kind(plan.edition) === "object" && plan.edition.date === "") {
+      copy.edition = { title: plan.edition.title, version: plan.edition.version, date: "2000-01-01" };
+    }
+    return checkPlan(copy);
+  }
+
   function load() {
     var store = storage();
     var text = store ? store.getItem(KEY) : null;
@@ -54,12 +96,13 @@
     }
     try {
       var plan = JSON.parse(text);
-      if (plan && Array.isArray(plan.standards)) {
+      if (!checkStored(plan)) {
         return plan;
       }
     } catch (e) {
-      /* a damaged entry: start afresh rather than stop working */
+      /* not JSON: treated as damaged below */
     }
+    damaged = true; // start afresh rather than stop working; the entry stays until the plan is saved or forgotten
     return emptyPlan();
   }
 
@@ -75,16 +118,7 @@
     if (!store) {
       return;
     }
-    var mine = [];
-    for (var i = 0; i < store.length; i++) {
-      var key = store.key(i);
-      if (key && key.indexOf(PREFIX) === 0) {
-        mine.push(key);
-      }
-    }
-    mine.forEach(function (key) {
-      store.removeItem(key);
-    });
+    store.removeItem(KEY); // only this edition's plan: the button says "this plan"
   }
 
   function indexOf(plan, id) {
@@ -258,7 +292,7 @@
         return s;
       }
       filled = true;
-      var d = data.standards[s.id];
+      var d = standardFor(s.id);
       if (!d) {
         return { id: s.id, title: s.title, fingerprint: "sha256:0000000000000000", adjustments: [], who_provides: [], who_pays: [], how_often: "", review_date: "" };
       }
@@ -297,7 +331,7 @@
     }
 
     function item(s, i) {
-      var d = data.standards[s.id];
+      var d = standardFor(s.id);
       var n = "oap-plan-item-" + i;
       var section = el("section", { class: "oap-plan__item", "aria-labelledby": n + "-title", "data-plan-id": s.id });
       var heading = el("h3", { id: n + "-title" });
@@ -446,8 +480,8 @@
         save(plan);
         show();
         upload.value = "";
-        var gone = plan.standards.filter(function (s) { return !data.standards[s.id]; }).length;
-        var changed = plan.standards.filter(function (s) { var d = data.standards[s.id]; return d && d.fingerprint !== s.fingerprint; }).length;
+        var gone = plan.standards.filter(function (s) { return !standardFor(s.id); }).length;
+        var changed = plan.standards.filter(function (s) { var d = standardFor(s.id); return d && d.fingerprint !== s.fingerprint; }).length;
         notice.textContent = "Imported the plan from \u201c" + file.name + "\u201d." +
           (gone ? " " + gone + " of its standards " + (gone === 1 ? "is" : "are") + " no longer in this edition." : "") +
           (changed ? " " + changed + " " + (changed === 1 ? "has" : "have") + " changed since the plan was made." : "");
@@ -459,6 +493,10 @@
     });
 
     show();
+    if (damaged) {
+      notice.textContent = "The plan saved in this browser could not be read, so this page starts with an empty plan. " +
+        "Import a plan file you exported, or start again.";
+    }
     document.getElementById("oap-plan-nojs").hidden = true;
     box.hidden = false;
   }
