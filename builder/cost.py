@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import Fact, Provider, Provision, Rate, Standard
+from .model import Fact, FundingStream, Provider, Provision, Rate, Standard
 
 PER_PUPIL_GROUPS = ("one-to-one", "small-group")
 """The groups whose provision is costed per pupil; whole-class provision is part of ordinary teaching."""
@@ -81,13 +81,31 @@ def rate_for(record: Provision, rates: Mapping[str, Rate]) -> Rate | None:
 
 
 SCHOOL_GROUP = "setting"
-"""The provider group whose time the school (or setting) pays for from its own budget (vocabularies/providers.yaml)."""
+"""The provider group of the setting's own staff (vocabularies/providers.yaml): their time is always the school's."""
 
 
-def school_roles(providers: Mapping[str, Provider]) -> frozenset[str]:
-    """The provider roles that are the setting's own staff: only their time counts toward the threshold a school meets
-    from its own budget. A therapist paid by the NHS or a council service's time does not."""
-    return frozenset(p.id for p in providers.values() if p.group == SCHOOL_GROUP)
+def pays_directly(stream: FundingStream) -> bool:
+    """True for a budget that pays a provider's time itself, not through the school: the NHS (an integrated care
+    board), a council's centrally funded services, a government grant. Not the school's own budgets, not money paid
+    to the setting (SENIF, the Disability Access Fund), and not element 3, which is paid to the school for the pupil."""
+    return stream.holder_type != SCHOOL_GROUP and not stream.paid_to_setting and stream.id != TOP_UP_STREAM
+
+
+def school_paid_roles(standard: Standard, providers: Mapping[str, Provider], streams: Mapping[str, FundingStream]) -> frozenset[str]:
+    """The roles whose time in this standard the school pays for, so the time that counts toward the threshold it
+    meets from its own budget. That is decided by who pays, not by who provides: a council's educational
+    psychologist is usually a traded service the school buys from its notional SEN budget, and counts, unless the
+    standard names a centrally funded council stream among its payers; an NHS therapist's time is left out when the
+    standard names an NHS stream. A role outside the NHS and the council (a job coach, a charity) is left out when
+    any budget outside the school pays directly."""
+    direct = {streams[i].holder_type for i in standard.who_pays if i in streams and pays_directly(streams[i])}
+    roles = set()
+    for p in providers.values():
+        if p.group == SCHOOL_GROUP or not direct:
+            roles.add(p.id)
+        elif p.group in ("nhs", "council") and p.group not in direct:
+            roles.add(p.id)
+    return frozenset(roles)
 
 
 def standard_cost(
@@ -140,7 +158,7 @@ def payer_problem(
     """Why the payers named cannot cover this cost, or None: a typical cost per pupil above the threshold needs
     element 3 (high-needs-top-up) among the payers, or the EHC plan route in the access route. part: the cost is
     only the priced part of the provision (standard_cost with priced_part), so at least that much. school_part: the
-    cost counts only the school's own staff, because other records are paid by the NHS or the council."""
+    cost leaves out time the standard's payers say the NHS or a centrally funded council service pays for."""
     limit = threshold(facts)
     if limit is None or cost.high <= limit:
         return None
@@ -148,20 +166,24 @@ def payer_problem(
         return None
     fact = facts[THRESHOLD_FACT]
     return (
-        f"the typical annual cost per pupil{' of the part the school pays (its own staff; NHS and council time left out)' if school_part else ''}, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
+        f"the typical annual cost per pupil{' of the part the school pays (time paid by the NHS or a centrally funded council service left out)' if school_part else ''}, {'at least ' + pounds(cost.high) + ' (some of the provision has no rate yet)' if part else cost.text()}, is above the {fact.value} threshold ({fact.applies}, "
         f"fact {THRESHOLD_FACT}) that a school meets from its own budget, so name {TOP_UP_STREAM} in who_pays "
         "or the education, health and care (EHC) plan route in access_route"
     )
 
 
 def payers_problem(
-    standard: Standard, rates: Mapping[str, Rate], facts: Mapping[str, Fact], providers: Mapping[str, Provider] | None = None
+    standard: Standard,
+    rates: Mapping[str, Rate],
+    facts: Mapping[str, Fact],
+    providers: Mapping[str, Provider] | None = None,
+    streams: Mapping[str, FundingStream] | None = None,
 ) -> str | None:
     """payer_problem for a standard priced at these rates: on its cost, or, when a record has no rate, on the priced
-    part, a floor that is already a problem when it is above the threshold. Given the providers, only the school's
-    own staff count: the threshold is what the school meets from its own budget, and an NHS therapist's or a council
-    service's time is not paid from it."""
-    only = school_roles(providers) if providers is not None else None
+    part, a floor that is already a problem when it is above the threshold. Given the providers and funding streams,
+    only the time the school pays for counts (school_paid_roles): the threshold is what the school meets from its own
+    budget, and time the NHS or a centrally funded council service pays for is not paid from it."""
+    only = school_paid_roles(standard, providers, streams) if providers is not None and streams is not None else None
     mixed = only is not None and any(r.provider not in only for r in standard.provision if r.group in PER_PUPIL_GROUPS)
     total = standard_cost(standard, rates, only=only)
     if total is not None:

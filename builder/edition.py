@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .cost import Cost, payer_problem, pounds, rate_for, school_roles, standard_cost, threshold
+from .cost import Cost, payer_problem, pounds, rate_for, school_paid_roles, standard_cost, threshold
 from .council import Council, Note, Service
 from .model import Corpus, Provision, Rate, Standard, Vocabularies
 
@@ -98,8 +98,8 @@ class Edition:
             return []
         facts, out = self.vocab.facts, []
         limit = threshold(facts)
-        school = school_roles(self.vocab.providers)  # only the school's own staff count toward its threshold
         for s in self.corpus.standards:
+            school = school_paid_roles(s, self.vocab.providers, self.vocab.funding_streams)  # only time the school pays for
             local = standard_cost(s, self.rates, only=school)
             if s.local or local is None or payer_problem(s, local, facts) is None:
                 continue

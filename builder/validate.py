@@ -535,7 +535,7 @@ def provision_problems(vocab: Vocabularies, data: dict[str, Any], tier: str, bad
                 f"universal provision carries no per-pupil cost or top-up: {rec['group']} support belongs in a targeted or higher standard",
             )
     standard = model.build(model.Standard, data)
-    reason = cost.payers_problem(standard, vocab.rates, vocab.facts, vocab.providers)
+    reason = cost.payers_problem(standard, vocab.rates, vocab.facts, vocab.providers, vocab.funding_streams)
     if reason:
         bad("provision", reason)
 

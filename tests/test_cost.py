@@ -448,12 +448,12 @@ THERAPY = record(provider="speech-and-language-therapist", sessions_per_week=(5,
 """An NHS therapist one-to-one an hour a day, 38 weeks: £80 x 190 hours = £15,200, none of it from the school's budget."""
 
 
-def _with_therapist(tmp: Path, records: list[Provision], who_pays: str) -> Path:
-    root = make_project_with_provision(tmp, [_yaml(r) for r in records], who_pays=who_pays)
+def _with_therapist(tmp: Path, records: list[Provision], who_pays: str, *, tier: str = "targeted", extra: str = "") -> Path:
+    root = make_project_with_provision(tmp, [_yaml(r) for r in records], who_pays=who_pays, tier=tier, extra=extra)
     path = root / "standards/cognition-and-learning/primary.yaml"
     text = path.read_text(encoding="utf-8").replace(
         "who_provides: [class-teacher, teaching-assistant]",
-        "who_provides: [class-teacher, teaching-assistant, speech-and-language-therapist]",
+        "who_provides: [class-teacher, teaching-assistant, speech-and-language-therapist, educational-psychologist]",
     )
     path.write_text(text, encoding="utf-8")
     return root
@@ -471,9 +471,45 @@ def test_the_schools_own_staff_above_the_threshold_is_still_refused_beside_nhs_t
     result = run_oap("check", "--root", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert (
-        "standards[0].provision: the typical annual cost per pupil of the part the school pays (its own staff; NHS and "
-        "council time left out), £14,609, is above the £6,000 threshold"
+        "standards[0].provision: the typical annual cost per pupil of the part the school pays (time paid by the NHS or a "
+        "centrally funded council service left out), £14,609, is above the £6,000 threshold"
     ) in result.stderr
+
+
+TRADED_EP = record(provider="educational-psychologist", sessions_per_week=(2, 2), minutes_per_session=(60, 60), weeks_per_year=(38, 38))
+"""A school-bought educational psychologist 2 hours a week for 38 weeks: £80 x 76 hours = £6,080; with record()'s
+teaching assistant (£885) the school's part is £6,965, over the threshold; the teaching assistant alone is not."""
+
+
+def test_a_school_bought_psychologist_counts_toward_the_schools_threshold(tmp_path: Path) -> None:
+    """Council time the school buys (a traded educational psychologist) is paid from the school's budget, so it counts:
+    over the threshold it is refused unless element 3 or the EHC plan route is named. Naming an NHS payer does not
+    take a council psychologist out; naming a centrally funded council service does. NHS therapy still never counts."""
+    route = "\n    access_route: The council agrees an education, health and care plan after a needs assessment."
+    school = "school-core-budget, notional-sen-budget"
+    refused = {
+        "school-budgets": _with_therapist(tmp_path / "school", [record(), TRADED_EP], school),
+        "nhs-named": _with_therapist(tmp_path / "nhs", [record(), TRADED_EP, THERAPY], school + ", icb-health"),
+    }
+    for name, root in refused.items():
+        result = run_oap("check", "--root", str(root))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (name, result.stderr)
+        assert "the typical annual cost per pupil" in result.stderr and "£6,965, is above the £6,000 threshold" in result.stderr, (
+            name,
+            result.stderr,
+        )
+    passes = {
+        "top-up": _with_therapist(
+            tmp_path / "top-up", [record(), TRADED_EP], school + ", high-needs-top-up", tier="specialist", extra=route
+        ),
+        "ehc-route": _with_therapist(tmp_path / "ehc", [record(), TRADED_EP], school, tier="targeted-plus", extra=route),
+        "central": _with_therapist(
+            tmp_path / "central", [record(), TRADED_EP, THERAPY], school + ", high-needs-central-services, icb-health"
+        ),
+    }
+    for name, root in passes.items():
+        result = run_oap("check", "--root", str(root))
+        assert result.returncode == 0, (name, result.stderr)
 
 
 def test_families_read_a_visiting_specialists_time_as_visits_a_year_not_weekly_sessions() -> None:
