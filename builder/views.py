@@ -101,7 +101,7 @@ class ProvisionRow:
     rate: Rate | None
     visits: str = ""
     """For a specialist from outside the setting seen a session a week or less: the time in words a family reads,
-    'about 2 to 4 visits a year, each 3 to 4 hours'; empty for the setting's own staff and for weekly work."""
+    'about 6 to 16 hours of their time a year in all, ... usually over 2 to 4 visits' (visits_text); empty for the setting's own staff and for weekly work."""
 
 
 NO_COST = "not costed: no hourly rate with a published source has been found yet for {roles}"
@@ -133,19 +133,23 @@ def _plural(pair: tuple[float, float], one: str, many: str) -> str:
     return f"{quantity(pair)} {one if pair == (1, 1) else many}"
 
 
-def _length(pair: tuple[float, float]) -> str:
-    """'20 minutes', '1 hour' or '3 to 4 hours': whole hours in hours, anything else in minutes."""
-    if all(x >= 60 and x % 60 == 0 for x in pair):
-        return _plural((pair[0] / 60, pair[1] / 60), "hour", "hours")
-    return _plural(pair, "minute", "minutes")
-
-
 def visits_text(rec: Provision, group: str) -> str:
-    """A visiting specialist's time in a family's words: 'about 3 visits a year, each 1 hour'; '' when the provider is
-    the setting's own staff (group 'setting') or comes more than once a week."""
+    """A visiting specialist's time in a family's words: 'about 6 to 16 hours of their time a year in all, which can
+    include preparation and writing up, usually over 2 to 4 visits'; '' when the provider is the setting's own staff
+    (group 'setting') or comes more than once a week. The record's time is the specialist's whole time for the child
+    (an educational psychologist's or therapist's record counts assessment, preparation and the written report, as
+    the traded rate does), so it is never said as the length of each visit."""
     if group == "setting" or rec.sessions_per_week[1] > 1:
         return ""
-    return f"about {visit_count(rec)}, each {_length(rec.minutes_per_session)}"
+    return f"about {year_hours(rec)} of their time a year in all, which can include preparation and writing up, usually over {visit_count(rec).removesuffix(' a year')}"
+
+
+def year_hours(rec: Provision) -> str:
+    """'6 to 16 hours': a visiting specialist's whole time in a year (sessions a week x weeks x minutes), in whole
+    hours, at least one."""
+    (s_lo, s_hi), (m_lo, m_hi), (w_lo, w_hi) = rec.sessions_per_week, rec.minutes_per_session, rec.weeks_per_year
+    low, high = max(1, round(s_lo * w_lo * m_lo / 60)), max(1, round(s_hi * w_hi * m_hi / 60))
+    return _plural((low, high), "hour", "hours")
 
 
 def visit_count(rec: Provision) -> str:

@@ -519,7 +519,12 @@ def test_families_read_a_visiting_specialists_time_as_visits_a_year_not_weekly_s
     families = " ".join(Renderer(edition).render().pages[f"families/{s.phase}.md"].split())
     line = families[families.index(s.title) :]
     line = line[line.index("**Typical support:**") :][:400]
-    assert "EP</abbr>\\), about 2 to 4 visits a year, each 3 to 4 hours" in line, line
+    # The record is 6 to 16 hours a year including preparation and write-up (QUANTITIES.md): never "each 3 to 4 hours".
+    assert (
+        "EP</abbr>\\), about 6 to 16 hours of their time a year in all, which can include preparation and writing up, "
+        "usually over 2 to 4 visits"
+    ) in line, line
+    assert "each" not in line.split("visits", 1)[0], line
     assert "session a week" not in line and "sessions a week" not in line, line
     # the setting's own staff keep their weekly wording
     assert "3 sessions a week of 20 minutes, 12 to 38 weeks a year" in families
