@@ -590,3 +590,18 @@ def test_the_new_cost_note_alone_does_not_mark_a_standard_as_changed() -> None:
     changes = compare(doc(), doc(cost_not_worked_out="not costed: no hourly rate ... for class teacher"))
     (c,) = changes.changed
     assert not c.says_something_new and changes.mark("s-1") is None
+
+
+def test_quantities_md_types_none_of_the_projects_own_money_figures() -> None:
+    """QUANTITIES.md keeps quantities and bases only: a rate, a cost or the threshold typed there would drift from
+    rates.yaml, facts.yaml and builder/cost.py. The only amounts it may hold are other bodies' published prices, quoted
+    as evidence in the staff time rates table."""
+    text = (ROOT / "QUANTITIES.md").read_text(encoding="utf-8")
+    rates_table = text.split("## Staff time rates", 1)[1].split("\n## ", 1)[0]
+    assert "£" not in text.replace(rates_table, ""), [line for line in text.replace(rates_table, "").splitlines() if "£" in line]
+    edition = gather(ROOT)
+    limit = cost.threshold(edition.vocab.facts)
+    ours = {Decimal(str(r.amount)) for r in edition.vocab.rates.values()} | {Decimal(limit or 0)}
+    quoted = {Decimal(a.replace(",", "")) for a in re.findall(r"£\s*(\d[\d,]*(?:\.\d+)?)", rates_table)}
+    assert quoted, "the published prices quoted as evidence are gone: check this test still guards something"
+    assert not quoted & ours, sorted(quoted & ours)
