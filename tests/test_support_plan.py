@@ -333,6 +333,7 @@ def test_ids_that_name_object_properties_are_not_standards(tab: Any, site_url: s
     path = tmp_path / "proto.json"
     path.write_text(json.dumps(proto), encoding="utf-8")
     import_file(tab, path)
+    tab.wait_for_function("() => document.getElementById('oap-plan-error').textContent !== ''")  # the file is read async
     assert "standards[0].id \u201c__proto__\u201d is not a standard's id" in tab.locator("#oap-plan-error").inner_text()
 
     # Added on another page and waiting to be filled in: the same lookup.
