@@ -103,6 +103,16 @@ class Answer:
     """Targeted plus and specialist standards for the choice's need types."""
     areas: tuple[str, ...]
     """The areas of need of the choice's need types, for the council's services."""
+    pays: dict[str, tuple[str, ...]]
+    """Who pays for each standard shown, by its id: only the funding streams that may fund the stage's settings."""
+
+
+def payers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
+    """The standard's funding streams that may pay in the stage's phase and for at least one of its settings (the
+    rule oap check holds standards to): a standard for nurseries and reception names both kinds of budget, and a
+    reception family sees only the school's."""
+    streams = vocab.funding_streams
+    return tuple(p for p in s.who_pays if stage.phase in streams[p].phases and any(streams[p].funds_setting(x) for x in stage.settings))
 
 
 def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, choice: Choice) -> Answer:
@@ -117,6 +127,7 @@ def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, cho
         everyone=[s for s in here if not s.need_types and s.tier in ANSWER_TIERS],
         next=sorted((s for s in for_needs if s.tier not in ANSWER_TIERS), key=lambda s: order[s.tier]),
         areas=tuple(dict.fromkeys(a for n in choice.need_types if (a := vocab.need_types[n].area))),
+        pays={s.id: payers(vocab, s, stage) for s in here},
     )
 
 

@@ -94,6 +94,11 @@ class FundingStream:
     def current(self) -> bool:
         return self.status == "current"
 
+    def funds_setting(self, setting: str) -> bool:
+        """Whether the stream may pay for a kind of setting: a stream naming no settings funds every setting of its
+        phases (oap check holds standards to this, and the families' guided path shows only such payers)."""
+        return not self.settings or setting in self.settings
+
 
 @dataclass(frozen=True)
 class LegalBasis:

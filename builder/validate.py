@@ -607,7 +607,7 @@ def check_standard(
     settings = [s for s in data.get("settings", []) if s in vocab.settings]
     if settings and len(payers) == len(data["who_pays"]):
         for j, setting in enumerate(data.get("settings", [])):
-            if setting in vocab.settings and not any(not p.settings or setting in p.settings for p in payers):
+            if setting in vocab.settings and not any(p.funds_setting(setting) for p in payers):
                 able = [s.id for s in streams.values() if s.current and setting in s.settings]
                 bad(("settings", j), f"no payer in who_pays may fund a {setting} setting (streams that may: {', '.join(able)})")
         for j, stream in enumerate(payers):

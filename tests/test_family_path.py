@@ -184,7 +184,9 @@ def test_each_family_reaches_its_answer_in_four_pages(tab: Any, site_url: str, s
         helps = ", ".join(p["name"] for p in s["who_provides"])
         assert f"Who helps: {helps}." in block, (s["id"], block)
         pays = block.split("Who pays:", 1)[1]
-        assert all(f["name"] in pays for f in s["who_pays"]), (s["id"], block)
+        stage = next(st for st in familypath.STAGES if persona.setting in st.settings)
+        may = {f["id"] for f in _streams() if not f.get("settings") or set(f["settings"]) & set(stage.settings)}
+        assert all(f["name"] in pays for f in s["who_pays"] if f["id"] in may), (s["id"], block)
         assert s["id"] in block
     if persona.also:  # a further need, covered by standards for both (e.g. autism and anxiety)
         also = need_types(persona.also)
@@ -348,3 +350,40 @@ def test_a_council_edition_adds_its_contacts_and_its_services_for_those_needs(co
     assert set(re.findall(r"\{: #service-([a-z0-9-]+) ", council_pages["families/support/primary/reading-writing-numbers.md"])) == {
         "dyslexia-advisory"
     }
+
+
+def _streams() -> list[dict[str, Any]]:
+    return list(
+        yaml.safe_load((ROOT / "standards" / "vocabularies" / "funding-streams.yaml").read_text(encoding="utf-8"))["funding_streams"]
+    )
+
+
+def test_every_payer_shown_may_fund_the_stages_settings(council_pages: dict[str, str]) -> None:
+    """On every answer page, each budget named under who pays may fund that stage's phase and at least one of its
+    kinds of setting, as the funding streams' vocabulary says (no Disability Access Fund for reception, no school
+    budget for a childminder); every standard still names a payer; and no tier's own sentence about who pays is shown
+    above standards that the NHS or the council pay for."""
+    streams = _streams()
+    tiers = yaml.safe_load((ROOT / "standards" / "vocabularies" / "tiers.yaml").read_text(encoding="utf-8"))["tiers"]
+    checked = 0
+    for stage in familypath.STAGES:
+        banned = [
+            f["name"]
+            for f in streams
+            if stage.phase not in f["phases"] or (f.get("settings") and not set(f["settings"]) & set(stage.settings))
+        ]
+        assert banned, stage
+        for path, page in council_pages.items():
+            if not path.startswith(f"families/support/{stage.id}/") or path.endswith("index.md"):
+                continue
+            page = page.replace("\\", "")  # Markdown's escapes, e.g. "\(element 1\)"
+            said = re.findall(r"Who pays:(?:\*\*)? (.*?)\.(?:<br>)?$", page, flags=re.M)
+            assert said, path
+            for payers in said:
+                assert payers.strip(), (path, "a standard with no payer")
+                wrong = [name for name in banned if name in payers]
+                assert not wrong, (path, payers, wrong)
+                checked += 1
+            for tier in tiers:
+                assert " ".join(tier["description"].split()) not in page, (path, tier["id"])
+    assert checked > 500, checked
