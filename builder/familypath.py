@@ -1,9 +1,10 @@
 """The families' guided path, "What support should my child get?": one question a page, every answer a page.
 
-Two questions, each choice a link, so the path works without JavaScript and nothing a family chooses is sent
-anywhere: where the child learns (a stage: a phase and the kinds of setting in it) and what they find hard (a choice
-in everyday words, which the need types' search words turn into need types). Every stage and choice has its answer
-page, generated at build time (builder.web.Renderer). What the choices are called is prose, in the templates
+Two questions, each choice a link, so the path works without JavaScript and asks for nothing but the page opened
+(no form; the pages opened stay in the browser's history and the server's log, as the first page says): where the
+child learns (a stage: a phase and the kinds of setting in it) and what they find hard (a choice in everyday words,
+which the need types' search words turn into need types). Every stage and choice has its answer page, generated at
+build time (builder.web.Renderer). What the choices are called is prose, in the templates
 (_family-path-words.md.j2); what they mean is here.
 """
 

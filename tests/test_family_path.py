@@ -387,3 +387,14 @@ def test_every_payer_shown_may_fund_the_stages_settings(council_pages: dict[str,
             for tier in tiers:
                 assert " ".join(tier["description"].split()) not in page, (path, tier["id"])
     assert checked > 500, checked
+
+
+def test_the_first_page_says_truly_what_is_kept(council_pages: dict[str, str]) -> None:
+    """Each choice opens a page of its own, so the choice is in the browser's history and can be in the server's log:
+    the first page says so, and says what the site does not ask for, rather than claiming nothing is kept."""
+    start = " ".join(council_pages["families/support/index.md"].replace("\\", "").split())
+    assert "This site does not ask who you are or your child's name." in start
+    assert "the pages you open are kept in your browser history" in start
+    assert "the server that sends them can record which were opened" in start
+    assert "stored" not in start and "sent anywhere" not in start
+    assert "families/support/primary/talking.md" in council_pages, "each answer is a page of its own"
