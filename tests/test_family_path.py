@@ -7,6 +7,7 @@ site and nothing is sent; axe-core finds nothing; phones 360 px wide. Screenshot
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from builder.web import Renderer
 
 from .conftest import ROOT
 from .test_browser import DESKTOP, PHONE, axe_violations
+from .test_rendering import fixture_project
 
 SHOTS = Path("/tmp/oap-family-path")
 """Where the screenshots go, at 360 px and 1280 px wide."""
@@ -398,3 +400,72 @@ def test_the_first_page_says_truly_what_is_kept(council_pages: dict[str, str]) -
     assert "the server that sends them can record which were opened" in start
     assert "stored" not in start and "sent anywhere" not in start
     assert "families/support/primary/talking.md" in council_pages, "each answer is a page of its own"
+
+
+def _letter(page: str) -> str:
+    """The letter on an answer page, as the plain text a family copies."""
+    found = re.search(r'<pre class="oap-path__letter"[^>]*>(.*?)</pre>', page)
+    assert found, "no letter"
+    return html.unescape(found.group(1).replace("&#10;", "\n"))
+
+
+def test_from_16_the_path_speaks_to_the_young_person(council_pages: dict[str, str]) -> None:
+    """From 16 the young person makes their own decisions (Mental Capacity Act 2005; SEND Code of Practice 8.15): the
+    post-16 question and answers speak to them, say that a parent helps only with their agreement, and give a letter
+    they send themselves. The other stages still speak to the parent."""
+    young = [s.id for s in familypath.STAGES if s.phase == "post-16"]
+    assert young
+    seen = 0
+    for path, page in council_pages.items():
+        parts = path.split("/")
+        if parts[:2] != ["families", "support"] or len(parts) != 4:
+            continue
+        flat = " ".join(page.replace("\\", "").split())
+        if parts[2] not in young:
+            if parts[3] != "index.md":
+                assert "# Support your child can expect" in page and _letter(page).split("\n")[2].startswith("My child"), path
+            continue
+        seen += 1
+        # the path's own words: each standard's for_families text is the standard's (known gap: some say "your child")
+        own = re.sub(r"(?s)(\n### [^\n]*\n).*?(\*\*Who helps:\*\*)", r"\1\2", page)
+        assert not re.search(r"\b(your|my) child\b", own, flags=re.I), path
+        assert "From age 16 you make your own decisions about your support" in flat, path
+        if parts[3] == "index.md":
+            assert "# What do you find hard?" in page
+            continue
+        assert "# Support you can expect" in page, path
+        assert "A parent or carer can help you and speak for you if you agree." in flat, path
+        letter = _letter(page)
+        assert letter.split("\n")[2].startswith("I am a student"), (path, letter)
+        assert "for me:" in letter and letter.rstrip().endswith("[Your course and year]"), (path, letter)
+    assert seen == 1 + len(familypath.choices(gather(ROOT).vocab)), seen
+
+
+@pytest.fixture(scope="module")
+def fixture_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every page of the small fixture project (tests/fixtures/project), whose post-16 has no standards at all."""
+    root = fixture_project(tmp_path_factory.mktemp("family-path") / "project")
+    return Renderer(gather(root)).render().pages
+
+
+def test_an_answer_with_no_standards_says_so_and_what_to_do(fixture_pages: dict[str, str], council_pages: dict[str, str]) -> None:
+    """With no standard to name, the page says so plainly and what to do instead, and the letter asks what support
+    there is instead of introducing an empty list; wherever a letter says "each of the following", a standard follows."""
+    page = fixture_pages["families/support/post-16/reading-writing-numbers.md"]
+    assert 'class="oap-path__standard"' not in page, "the fixture's post-16 answer should have no standards"
+    assert "## No standards listed yet" in page and "What to do instead:" in page
+    assert "There are no standards listed yet for reading, writing, spelling or numbers at a sixth form or college." in page
+    letter = _letter(page)
+    assert "each of the following" not in letter
+    assert "They do not list any support for this need at this stage yet." in letter
+    answers = 0
+    for path, text in [*fixture_pages.items(), *council_pages.items()]:
+        if not path.startswith("families/support/") or path.count("/") != 3 or path.endswith("index.md"):
+            continue
+        answers += 1
+        lines = _letter(text).split("\n")
+        for i, line in enumerate(lines):
+            if "each of the following" in line:
+                assert lines[i + 2].startswith("- ") and "(reference " in lines[i + 2], (path, lines)
+        assert ("No standards listed yet" in text) == ('class="oap-path__standard"' not in text), path
+    assert answers > 40
