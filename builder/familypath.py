@@ -106,6 +106,8 @@ class Answer:
     """The areas of need of the choice's need types, for the council's services."""
     pays: dict[str, tuple[str, ...]]
     """Who pays for each standard shown, by its id: only the funding streams that may fund the stage's settings."""
+    helps: dict[str, tuple[str, ...]]
+    """Who helps for each standard shown, by its id: only the roles that work in the stage's settings."""
 
 
 def payers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
@@ -114,6 +116,11 @@ def payers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
     reception family sees only the school's."""
     streams = vocab.funding_streams
     return tuple(p for p in s.who_pays if stage.phase in streams[p].phases and any(streams[p].funds_setting(x) for x in stage.settings))
+
+
+def helpers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
+    """The standard's providers that work in at least one of the stage's settings: no childminder on a reception page."""
+    return tuple(p for p in s.who_provides if any(vocab.providers[p].works_in(x) for x in stage.settings))
 
 
 def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, choice: Choice) -> Answer:
@@ -129,6 +136,7 @@ def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, cho
         next=sorted((s for s in for_needs if s.tier not in ANSWER_TIERS), key=lambda s: order[s.tier]),
         areas=tuple(dict.fromkeys(a for n in choice.need_types if (a := vocab.need_types[n].area))),
         pays={s.id: payers(vocab, s, stage) for s in here},
+        helps={s.id: helpers(vocab, s, stage) for s in here},
     )
 
 

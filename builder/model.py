@@ -63,6 +63,11 @@ class Provider:
     group: str
     description: str
     search_words: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    """The only kinds of setting this role works in (e.g. a childminder); none means any."""
+
+    def works_in(self, setting: str) -> bool:
+        return not self.settings or setting in self.settings
 
 
 @dataclass(frozen=True)

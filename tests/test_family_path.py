@@ -469,3 +469,22 @@ def test_an_answer_with_no_standards_says_so_and_what_to_do(fixture_pages: dict[
                 assert lines[i + 2].startswith("- ") and "(reference " in lines[i + 2], (path, lines)
         assert ("No standards listed yet" in text) == ('class="oap-path__standard"' not in text), path
     assert answers > 40
+
+
+def test_every_role_shown_works_in_the_stages_settings(council_pages: dict[str, str]) -> None:
+    """On every answer page, each role named under who helps works in at least one of that stage's kinds of setting,
+    as the providers' vocabulary says (no childminder on a reception page), and every standard still names one."""
+    providers = yaml.safe_load((ROOT / "standards" / "vocabularies" / "providers.yaml").read_text(encoding="utf-8"))["providers"]
+    checked = 0
+    for stage in familypath.STAGES:
+        banned = [p["name"] for p in providers if p.get("settings") and not set(p["settings"]) & set(stage.settings)]
+        for path, page in council_pages.items():
+            if not path.startswith(f"families/support/{stage.id}/") or path.endswith("index.md"):
+                continue
+            for helps in re.findall(r"Who helps:(?:\*\*)? (.*?)\.(?:<br>| Who pays)", page.replace("\\", "")):
+                assert helps.strip(), (path, "a standard with no one to help")
+                names = helps.split(", ")
+                assert not [n for n in banned if n in names], (path, helps)
+                checked += 1
+    assert checked > 500, checked
+    assert any(p.get("settings") for p in providers), "the vocabulary should limit some role to its settings"
