@@ -1,9 +1,10 @@
 """The families' guided path, "What support should my child get?": one question a page, every answer a page.
 
-Two questions, each choice a link, so the path works without JavaScript and nothing a family chooses is sent
-anywhere: where the child learns (a stage: a phase and the kinds of setting in it) and what they find hard (a choice
-in everyday words, which the need types' search words turn into need types). Every stage and choice has its answer
-page, generated at build time (builder.web.Renderer). What the choices are called is prose, in the templates
+Two questions, each choice a link, so the path works without JavaScript and asks for nothing but the page opened
+(no form; the pages opened stay in the browser's history and the server's log, as the first page says): where the
+child learns (a stage: a phase and the kinds of setting in it) and what they find hard (a choice in everyday words,
+which the need types' search words turn into need types). Every stage and choice has its answer page, generated at
+build time (builder.web.Renderer). What the choices are called is prose, in the templates
 (_family-path-words.md.j2); what they mean is here.
 """
 
@@ -103,6 +104,23 @@ class Answer:
     """Targeted plus and specialist standards for the choice's need types."""
     areas: tuple[str, ...]
     """The areas of need of the choice's need types, for the council's services."""
+    pays: dict[str, tuple[str, ...]]
+    """Who pays for each standard shown, by its id: only the funding streams that may fund the stage's settings."""
+    helps: dict[str, tuple[str, ...]]
+    """Who helps for each standard shown, by its id: only the roles that work in the stage's settings."""
+
+
+def payers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
+    """The standard's funding streams that may pay in the stage's phase and for at least one of its settings (the
+    rule oap check holds standards to): a standard for nurseries and reception names both kinds of budget, and a
+    reception family sees only the school's."""
+    streams = vocab.funding_streams
+    return tuple(p for p in s.who_pays if stage.phase in streams[p].phases and any(streams[p].funds_setting(x) for x in stage.settings))
+
+
+def helpers(vocab: Vocabularies, s: Standard, stage: Stage) -> tuple[str, ...]:
+    """The standard's providers that work in at least one of the stage's settings: no childminder on a reception page."""
+    return tuple(p for p in s.who_provides if any(vocab.providers[p].works_in(x) for x in stage.settings))
 
 
 def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, choice: Choice) -> Answer:
@@ -117,6 +135,8 @@ def answer(vocab: Vocabularies, standards: Iterable[Standard], stage: Stage, cho
         everyone=[s for s in here if not s.need_types and s.tier in ANSWER_TIERS],
         next=sorted((s for s in for_needs if s.tier not in ANSWER_TIERS), key=lambda s: order[s.tier]),
         areas=tuple(dict.fromkeys(a for n in choice.need_types if (a := vocab.need_types[n].area))),
+        pays={s.id: payers(vocab, s, stage) for s in here},
+        helps={s.id: helpers(vocab, s, stage) for s in here},
     )
 
 

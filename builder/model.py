@@ -63,6 +63,11 @@ class Provider:
     group: str
     description: str
     search_words: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    """The only kinds of setting this role works in (e.g. a childminder); none means any."""
+
+    def works_in(self, setting: str) -> bool:
+        return not self.settings or setting in self.settings
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,11 @@ class FundingStream:
     @property
     def current(self) -> bool:
         return self.status == "current"
+
+    def funds_setting(self, setting: str) -> bool:
+        """Whether the stream may pay for a kind of setting: a stream naming no settings funds every setting of its
+        phases (oap check holds standards to this, and the families' guided path shows only such payers)."""
+        return not self.settings or setting in self.settings
 
 
 @dataclass(frozen=True)

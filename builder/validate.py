@@ -321,7 +321,14 @@ def _known_facts(facts: Mapping[str, Fact]) -> str:
 def check_vocabularies(vocab: Vocabularies, docs: Mapping[str, Document]) -> list[Problem]:
     """Cross-references inside the vocabularies themselves."""
     problems: list[Problem] = []
-    nt_doc, fs_doc = docs.get("need_types"), docs.get("funding_streams")
+    nt_doc, fs_doc, pv_doc = docs.get("need_types"), docs.get("funding_streams"), docs.get("providers")
+    if pv_doc:
+        for i, provider in enumerate(vocab.providers.values()):
+            for j, setting in enumerate(provider.settings):
+                if setting not in vocab.settings:
+                    problems.append(
+                        pv_doc.problem(("providers", i, "settings", j), f"unknown setting '{setting}' {_known('settings', vocab.settings)}")
+                    )
     if nt_doc:
         for i, need in enumerate(vocab.need_types.values()):
             if need.area and need.area not in vocab.areas:
@@ -607,7 +614,7 @@ def check_standard(
     settings = [s for s in data.get("settings", []) if s in vocab.settings]
     if settings and len(payers) == len(data["who_pays"]):
         for j, setting in enumerate(data.get("settings", [])):
-            if setting in vocab.settings and not any(not p.settings or setting in p.settings for p in payers):
+            if setting in vocab.settings and not any(p.funds_setting(setting) for p in payers):
                 able = [s.id for s in streams.values() if s.current and setting in s.settings]
                 bad(("settings", j), f"no payer in who_pays may fund a {setting} setting (streams that may: {', '.join(able)})")
         for j, stream in enumerate(payers):

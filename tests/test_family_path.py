@@ -7,6 +7,7 @@ site and nothing is sent; axe-core finds nothing; phones 360 px wide. Screenshot
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from builder.web import Renderer
 
 from .conftest import ROOT
 from .test_browser import DESKTOP, PHONE, axe_violations
+from .test_rendering import fixture_project
 
 SHOTS = Path("/tmp/oap-family-path")
 """Where the screenshots go, at 360 px and 1280 px wide."""
@@ -184,7 +186,9 @@ def test_each_family_reaches_its_answer_in_four_pages(tab: Any, site_url: str, s
         helps = ", ".join(p["name"] for p in s["who_provides"])
         assert f"Who helps: {helps}." in block, (s["id"], block)
         pays = block.split("Who pays:", 1)[1]
-        assert all(f["name"] in pays for f in s["who_pays"]), (s["id"], block)
+        stage = next(st for st in familypath.STAGES if persona.setting in st.settings)
+        may = {f["id"] for f in _streams() if not f.get("settings") or set(f["settings"]) & set(stage.settings)}
+        assert all(f["name"] in pays for f in s["who_pays"] if f["id"] in may), (s["id"], block)
         assert s["id"] in block
     if persona.also:  # a further need, covered by standards for both (e.g. autism and anxiety)
         also = need_types(persona.also)
@@ -348,3 +352,139 @@ def test_a_council_edition_adds_its_contacts_and_its_services_for_those_needs(co
     assert set(re.findall(r"\{: #service-([a-z0-9-]+) ", council_pages["families/support/primary/reading-writing-numbers.md"])) == {
         "dyslexia-advisory"
     }
+
+
+def _streams() -> list[dict[str, Any]]:
+    return list(
+        yaml.safe_load((ROOT / "standards" / "vocabularies" / "funding-streams.yaml").read_text(encoding="utf-8"))["funding_streams"]
+    )
+
+
+def test_every_payer_shown_may_fund_the_stages_settings(council_pages: dict[str, str]) -> None:
+    """On every answer page, each budget named under who pays may fund that stage's phase and at least one of its
+    kinds of setting, as the funding streams' vocabulary says (no Disability Access Fund for reception, no school
+    budget for a childminder); every standard still names a payer; and no tier's own sentence about who pays is shown
+    above standards that the NHS or the council pay for."""
+    streams = _streams()
+    tiers = yaml.safe_load((ROOT / "standards" / "vocabularies" / "tiers.yaml").read_text(encoding="utf-8"))["tiers"]
+    checked = 0
+    for stage in familypath.STAGES:
+        banned = [
+            f["name"]
+            for f in streams
+            if stage.phase not in f["phases"] or (f.get("settings") and not set(f["settings"]) & set(stage.settings))
+        ]
+        assert banned, stage
+        for path, page in council_pages.items():
+            if not path.startswith(f"families/support/{stage.id}/") or path.endswith("index.md"):
+                continue
+            page = page.replace("\\", "")  # Markdown's escapes, e.g. "\(element 1\)"
+            said = re.findall(r"Who pays:(?:\*\*)? (.*?)\.(?:<br>)?$", page, flags=re.M)
+            assert said, path
+            for payers in said:
+                assert payers.strip(), (path, "a standard with no payer")
+                wrong = [name for name in banned if name in payers]
+                assert not wrong, (path, payers, wrong)
+                checked += 1
+            for tier in tiers:
+                assert " ".join(tier["description"].split()) not in page, (path, tier["id"])
+    assert checked > 500, checked
+
+
+def test_the_first_page_says_truly_what_is_kept(council_pages: dict[str, str]) -> None:
+    """Each choice opens a page of its own, so the choice is in the browser's history and can be in the server's log:
+    the first page says so, and says what the site does not ask for, rather than claiming nothing is kept."""
+    start = " ".join(council_pages["families/support/index.md"].replace("\\", "").split())
+    assert "This site does not ask who you are or your child's name." in start
+    assert "the pages you open are kept in your browser history" in start
+    assert "the server that sends them can record which were opened" in start
+    assert "stored" not in start and "sent anywhere" not in start
+    assert "families/support/primary/talking.md" in council_pages, "each answer is a page of its own"
+
+
+def _letter(page: str) -> str:
+    """The letter on an answer page, as the plain text a family copies."""
+    found = re.search(r'<pre class="oap-path__letter"[^>]*>(.*?)</pre>', page)
+    assert found, "no letter"
+    return html.unescape(found.group(1).replace("&#10;", "\n"))
+
+
+def test_from_16_the_path_speaks_to_the_young_person(council_pages: dict[str, str]) -> None:
+    """From 16 the young person makes their own decisions (Mental Capacity Act 2005; SEND Code of Practice 8.15): the
+    post-16 question and answers speak to them, say that a parent helps only with their agreement, and give a letter
+    they send themselves. The other stages still speak to the parent."""
+    young = [s.id for s in familypath.STAGES if s.phase == "post-16"]
+    assert young
+    seen = 0
+    for path, page in council_pages.items():
+        parts = path.split("/")
+        if parts[:2] != ["families", "support"] or len(parts) != 4:
+            continue
+        flat = " ".join(page.replace("\\", "").split())
+        if parts[2] not in young:
+            if parts[3] != "index.md":
+                assert "# Support your child can expect" in page and _letter(page).split("\n")[2].startswith("My child"), path
+            continue
+        seen += 1
+        # the path's own words: each standard's for_families text is the standard's (known gap: some say "your child")
+        own = re.sub(r"(?s)(\n### [^\n]*\n).*?(\*\*Who helps:\*\*)", r"\1\2", page)
+        assert not re.search(r"\b(your|my) child\b", own, flags=re.I), path
+        assert "Once you are over compulsory school age" in flat and "you make your own decisions about your support" in flat, path
+        if parts[3] == "index.md":
+            assert "# What do you find hard?" in page
+            continue
+        assert "# Support you can expect" in page, path
+        assert "A parent or carer can help you and speak for you if you agree." in flat, path
+        letter = _letter(page)
+        assert letter.split("\n")[2].startswith("I am a student"), (path, letter)
+        assert "for me:" in letter and letter.rstrip().endswith("[Your course and year]"), (path, letter)
+    assert seen == 1 + len(familypath.choices(gather(ROOT).vocab)), seen
+
+
+@pytest.fixture(scope="module")
+def fixture_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every page of the small fixture project (tests/fixtures/project), whose post-16 has no standards at all."""
+    root = fixture_project(tmp_path_factory.mktemp("family-path") / "project")
+    return Renderer(gather(root)).render().pages
+
+
+def test_an_answer_with_no_standards_says_so_and_what_to_do(fixture_pages: dict[str, str], council_pages: dict[str, str]) -> None:
+    """With no standard to name, the page says so plainly and what to do instead, and the letter asks what support
+    there is instead of introducing an empty list; wherever a letter says "each of the following", a standard follows."""
+    page = fixture_pages["families/support/post-16/reading-writing-numbers.md"]
+    assert 'class="oap-path__standard"' not in page, "the fixture's post-16 answer should have no standards"
+    assert "## No standards listed yet" in page and "What to do instead:" in page
+    assert "There are no standards listed yet for reading, writing, spelling or numbers at a sixth form or college." in page
+    letter = _letter(page)
+    assert "each of the following" not in letter
+    assert "They do not list any support for this need at this stage yet." in letter
+    answers = 0
+    for path, text in [*fixture_pages.items(), *council_pages.items()]:
+        if not path.startswith("families/support/") or path.count("/") != 3 or path.endswith("index.md"):
+            continue
+        answers += 1
+        lines = _letter(text).split("\n")
+        for i, line in enumerate(lines):
+            if "each of the following" in line:
+                assert lines[i + 2].startswith("- ") and "(reference " in lines[i + 2], (path, lines)
+        assert ("No standards listed yet" in text) == ('class="oap-path__standard"' not in text), path
+    assert answers > 40
+
+
+def test_every_role_shown_works_in_the_stages_settings(council_pages: dict[str, str]) -> None:
+    """On every answer page, each role named under who helps works in at least one of that stage's kinds of setting,
+    as the providers' vocabulary says (no childminder on a reception page), and every standard still names one."""
+    providers = yaml.safe_load((ROOT / "standards" / "vocabularies" / "providers.yaml").read_text(encoding="utf-8"))["providers"]
+    checked = 0
+    for stage in familypath.STAGES:
+        banned = [p["name"] for p in providers if p.get("settings") and not set(p["settings"]) & set(stage.settings)]
+        for path, page in council_pages.items():
+            if not path.startswith(f"families/support/{stage.id}/") or path.endswith("index.md"):
+                continue
+            for helps in re.findall(r"Who helps:(?:\*\*)? (.*?)\.(?:<br>| Who pays)", page.replace("\\", "")):
+                assert helps.strip(), (path, "a standard with no one to help")
+                names = helps.split(", ")
+                assert not [n for n in banned if any(x == n or x.startswith(n + " (") for x in names)], (path, helps)
+                checked += 1
+    assert checked > 500, checked
+    assert any(p.get("settings") for p in providers), "the vocabulary should limit some role to its settings"
