@@ -18,6 +18,7 @@ import io
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -637,10 +638,16 @@ def files(school: School, *, pdf: bool = True) -> dict[str, bytes]:
     return out
 
 
-def publish(school: School, out: Path, *, pdf: bool = True) -> None:
-    """Write everything into a fresh folder beside out, then swap it in: out is the last good build until then."""
-    from .publish import swap_in
+def publish(school: School, out: Path, folder: Path, *, pdf: bool = True) -> None:
+    """Write everything into a fresh folder beside out, then swap it in: out is the last good build until then.
 
+    Like the national build, it refuses (BuildFailed, nothing touched) an out that holds sources, holds the school
+    folder, or is a folder oap build did not make; what it makes carries the marker that says it may be replaced."""
+    from .mkdocs_plugin import MARKER
+    from .publish import check_output_folder, swap_in
+
+    out = out.absolute()
+    check_output_folder(out, Path(folder))
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.parent / f".{out.name}.oap-tmp-{os.getpid()}"
     shutil.rmtree(temp, ignore_errors=True)
@@ -648,6 +655,7 @@ def publish(school: School, out: Path, *, pdf: bool = True) -> None:
     try:
         for name, data in files(school, pdf=pdf).items():
             (temp / name).write_bytes(data)
+        (temp / MARKER).write_text("Made by oap build --school; safe to replace.\n", encoding="utf-8")
         swap_in(temp, out)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
@@ -660,9 +668,16 @@ def check_command(root: Path, school_dir: Path, council_dir: Path | None) -> int
 
 
 def build_command(root: Path, school_dir: Path, council_dir: Path | None, out: Path | None, *, pdf: bool = True) -> int:
+    from .publish import BuildFailed
+
     school = gather_school(root, school_dir, council_dir)
     target = out or Path(school_dir) / "site"
-    publish(school, target, pdf=pdf)
+    try:
+        publish(school, target, Path(school_dir), pdf=pdf)
+    except BuildFailed as exc:
+        print(f"oap build: {exc}", file=sys.stderr)
+        print("oap build: nothing was changed in the output folder.", file=sys.stderr)
+        return 1
     print(
         f"oap build: built {school.name}'s inclusion strategy, provision map and SEN information report into {target}"
         f"{'' if pdf else ' (no PDFs)'}."

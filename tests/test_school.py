@@ -308,6 +308,35 @@ def test_a_broken_school_yaml_leaves_the_last_good_output_byte_identical(tmp_pat
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
 
+def test_build_refuses_an_out_it_did_not_make_and_never_the_school_yaml_and_rebuilds_its_own(tmp_path: Path) -> None:
+    """--out on someone's folder, or on the school's own school.yaml, is refused with nothing lost; a folder the
+    school build made (it carries the .oap-build marker) is replaced."""
+    folder = copy_example(tmp_path)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "minutes.docx").write_bytes(b"governors' minutes")
+    school_yaml = (folder / "school.yaml").read_bytes()
+    other = tmp_path / "other-school"
+    other.mkdir()
+    (other / "school.yaml").write_bytes(school_yaml)
+    for out, says in (
+        (precious, "refusing to replace a folder that oap build did not make (no .oap-build file)"),
+        (folder / "school.yaml", "exists and is not a folder"),
+        (folder, "refusing to build into a folder that contains the project"),
+        (other, "refusing to replace a folder that holds sources (school.yaml)"),
+    ):
+        result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(out))
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        assert says in result.stderr and "nothing was changed in the output folder" in result.stderr
+    assert (precious / "minutes.docx").read_bytes() == b"governors' minutes" and [p.name for p in precious.iterdir()] == ["minutes.docx"]
+    assert (folder / "school.yaml").read_bytes() == school_yaml == (other / "school.yaml").read_bytes()
+    site = tmp_path / "site"
+    for _ in range(2):
+        result = run_oap("build", "--no-pdf", "--school", str(folder), "--out", str(site))
+        assert result.returncode == 0, result.stderr
+        assert (site / ".oap-build").is_file() and (site / "inclusion-strategy.html").is_file()
+
+
 def test_new_school_scaffolds_a_commented_folder_and_never_overwrites(tmp_path: Path) -> None:
     folder = tmp_path / "new"
     result = run_oap("new-school", str(folder), "--name", "Test Primary School")
