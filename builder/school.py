@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import model
-from .cost import Cost, pounds
+from .cost import Cost, pounds, standard_exact, whole_pounds
 from .edition import Edition
 from .errors import OapError, Problem
 from .load import Document, case_slip, load_yaml
@@ -90,7 +90,10 @@ class Line:
         if self.budget_basis:
             return f"The school's budgeted amount: {self.budget_basis}"
         assert self.per_pupil is not None and self.pupils is not None
-        return f"Typical annual cost per pupil {self.per_pupil.text()} times {self.pupils} pupil{'s' if self.pupils != 1 else ''}."
+        return (
+            f"Typical annual cost per pupil {self.per_pupil.text()} times {self.pupils} pupil{'s' if self.pupils != 1 else ''}"
+            " (worked out exactly, then rounded once to the nearest pound)."
+        )
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,10 @@ class School:
             mine = [line.cost for line in self.lines if line.funding == source]
             if not mine and source not in self.allocations:
                 continue
-            planned = Cost(sum(c.low for c in mine), sum(c.high for c in mine))
+            # The sum of the lines as shown (each rounded once), so the page's figures add up; exact when every line
+            # is, or when the sum is more than nothing (a 'less than £1' line keeps a £0 sum from reading as free).
+            low, high = sum(c.low for c in mine), sum(c.high for c in mine)
+            planned = Cost(low, high, exact=all(c.exact for c in mine) or low > 0)
             out.append(Total(source, name, planned, self.allocations.get(source)))
         return out
 
@@ -261,7 +267,7 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             )
             continue
         if "budget" in offer:
-            cost, basis = Cost(offer["budget"], offer["budget"]), offer["budget_basis"]
+            cost, basis = Cost(offer["budget"], offer["budget"], exact=True), offer["budget_basis"]
         elif per_pupil is None:
             problems.append(
                 doc.problem(
@@ -283,7 +289,11 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             )
             continue
         else:
-            cost, basis = Cost(per_pupil.low * pupils, per_pupil.high * pupils), ""
+            # The exact cost per pupil times the pupils, rounded once: rounding per pupil first would multiply the
+            # rounding error by the pupils (and a cost per pupil under 50p would cost nothing for any number).
+            exact = standard_exact(standard, edition.rates)
+            assert exact is not None  # per_pupil is its rounding
+            cost, basis = Cost(whole_pounds(exact[0] * pupils), whole_pounds(exact[1] * pupils)), ""
         out.append(Line(standard, offer["delivery"], offer["funding"], cost, pupils=pupils, per_pupil=per_pupil, budget_basis=basis))
     return out
 

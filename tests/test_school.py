@@ -64,13 +64,50 @@ def copy_example(tmp: Path, edit: Any = None) -> Path:
 def test_the_example_school_builds_every_document_and_each_page_says_what_the_figures_are(built: Path) -> None:
     names = sorted(p.name for p in built.iterdir())
     data = ["inclusion-strategy.csv", "inclusion-strategy.json", "provision-map.csv", "provision-map.json"]
-    assert names == sorted([*PAGES, *data, *PDFS])
+    assert names == sorted([*PAGES, *data, *PDFS, ".oap-build"])
     for name in PAGES:
         html = (built / name).read_text(encoding="utf-8")
         assert NOT_CAPS in html, name
         assert NOT_GOVERNMENT in html, name
         assert "Hollins Vale Primary School (fictional) is fictional" in html, name
         assert "<script" not in html and "<link" not in html and " src=" not in html, name  # loads nothing, runs nothing
+
+
+def by_hand(sid: str, pupils: int) -> tuple[int, int]:
+    """A line's cost worked out here, not by the builder: straight from the standard's YAML and rates.yaml, rate x hours
+    a session x sessions a week x weeks / pupils sharing, low end with the largest group, summed over the records,
+    times the pupils, then rounded once (halves up)."""
+    standard = next(
+        s
+        for path in sorted((ROOT / "standards").glob("*/*.yaml"))
+        for s in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("standards", [])
+        if s["id"] == sid
+    )
+    rates = yaml.safe_load((ROOT / "standards" / "vocabularies" / "rates.yaml").read_text(encoding="utf-8"))["rates"]
+    low = high = Decimal(0)
+    for r in standard["provision"]:
+        if r["group"] not in ("one-to-one", "small-group"):
+            continue
+        (rate,) = (
+            [x["amount"] for x in rates if x["id"] == r["rate"]]
+            if r.get("rate")
+            else [x["amount"] for x in rates if r["provider"] in x["providers"]]
+        )
+        ends = {k: (v, v) if not isinstance(v, list) else v for k, v in r.items()}  # a single figure is its own range
+        g_lo, g_hi = ends["group_size"] if r["group"] == "small-group" else (1, 1)
+        minutes, sessions, weeks = ends["minutes_per_session"], ends["sessions_per_week"], ends["weeks_per_year"]
+        d = lambda x: Decimal(str(x))  # noqa: E731
+        low += d(rate) * d(minutes[0]) / 60 * d(sessions[0]) * d(weeks[0]) / d(g_hi)
+        high += d(rate) * d(minutes[1]) / 60 * d(sessions[1]) * d(weeks[1]) / d(g_lo)
+    return tuple(int((x * pupils).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for x in (low, high))  # type: ignore[return-value]
+
+
+def test_by_hand_gives_the_phonics_figures_worked_on_paper() -> None:
+    """Phonics and fluency boost, a teaching assistant at £13.98 an hour. Low: 15 minutes, 3 a week, 12 weeks, in fours:
+    13.98 x 0.25 x 3 x 12 / 4 = £31.455 a pupil; high: 20 minutes, 5 a week, 38 weeks, in twos: 13.98 x 190/6 =
+    £442.70 a pupil. For 12 pupils: £377.46 and £5,312.40, so £377 to £5,312 (rounding per pupil first gives £372 to
+    £5,316)."""
+    assert by_hand("cl-pri-phonics-and-fluency-boost", 12) == (377, 5312)
 
 
 def test_each_offered_standard_is_in_the_strategy_with_its_cost_and_funding_source(built: Path) -> None:
@@ -90,10 +127,7 @@ def test_each_offered_standard_is_in_the_strategy_with_its_cost_and_funding_sour
         if "budget" in offer:
             assert line["cost_low"] == line["cost_high"] == offer["budget"]
         else:
-            assert (line["cost_low"], line["cost_high"]) == (
-                line["cost_per_pupil_low"] * offer["pupils"],
-                line["cost_per_pupil_high"] * offer["pupils"],
-            )
+            assert (line["cost_low"], line["cost_high"]) == by_hand(offer["standard"], offer["pupils"]), offer["standard"]
         row = re.search(
             rf"<tr><th scope=\"row\">{re.escape(line['title'])}</th><td>[^<]*</td><td class=\"num\">([^<]*)</td><td>([^<]*)</td></tr>",
             html.replace("&#39;", "'"),
@@ -224,7 +258,8 @@ def school_text() -> str:
 
 def test_a_one_to_one_session_of_20_minutes_a_day_costs_what_the_hand_sum_says_and_a_council_rate_overrides(tmp_path: Path) -> None:
     """20 minutes x 5 days x 38 weeks = 3,800 minutes = 63 1/3 hours a pupil. At Testshire's given £20 an hour:
-    £1,266.67, so £1,267 a pupil and £3,801 for 3 pupils. Nationally, at the rate in rates.yaml, the same hours."""
+    £1,266.67, shown as £1,267 a pupil; for 3 pupils 190 hours, £3,800 exactly (never 3 x £1,267 = £3,801: the line
+    is worked out exactly and rounded once). Nationally, at the rate in rates.yaml, the same hours."""
     root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
@@ -234,17 +269,50 @@ def test_a_one_to_one_session_of_20_minutes_a_day_costs_what_the_hand_sum_says_a
     rates = yaml.safe_load((root / "standards" / "vocabularies" / "rates.yaml").read_text(encoding="utf-8"))["rates"]
     national_rate = Decimal(str(next(r["amount"] for r in rates if r["id"] == "teaching-assistant-hour")))
     national = int((hours * national_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    national_3 = int((Decimal(20 * 5 * 38 * 3) / 60 * national_rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     assert int((hours * 20).quantize(Decimal(1), rounding=ROUND_HALF_UP)) == 1267
-    for council, per_pupil in ((None, national), ("c", 1267)):
+    for council, per_pupil, three in ((None, national, national_3), ("c", 1267, 3800)):
         out = tmp_path / f"site-{council}"
         args = ["build", "--no-pdf", "--root", str(root), "--school", "s", "--out", str(out)] + (["--council", council] if council else [])
         result = run_oap(*args, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         (line,) = json.loads((out / "inclusion-strategy.json").read_text(encoding="utf-8"))["lines"]
         assert (line["cost_per_pupil_low"], line["cost_per_pupil_high"]) == (per_pupil, per_pupil)
-        assert (line["cost_low"], line["cost_high"]) == (per_pupil * 3, per_pupil * 3)
-        assert f"Typical annual cost per pupil {pounds(per_pupil)} times 3 pupils." in (out / "inclusion-strategy.html").read_text()
+        assert (line["cost_low"], line["cost_high"]) == (three, three)
+        html = (out / "inclusion-strategy.html").read_text()
+        assert f"Typical annual cost per pupil {pounds(per_pupil)} times 3 pupils (worked out exactly, then rounded once" in html
+        assert f'<td class="num">{pounds(three)}</td>' in html
     assert national != 1267
+
+
+def test_the_budget_check_uses_the_exact_cost_times_pupils_at_the_edge_of_the_allocation(tmp_path: Path) -> None:
+    """300 pupils at Testshire's £20 an hour: 300 x 3,800 minutes = 19,000 hours = £380,000 exactly. Rounding per pupil
+    first (300 x £1,267 = £380,100) would refuse an allocation of £380,000 as £100 over. £379,999 is £1 short."""
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "council.yaml").write_text(COUNCIL, encoding="utf-8")
+    (tmp_path / "s").mkdir()
+    school = tmp_path / "s" / "school.yaml"
+    base = school_text().replace("    pupils: 3\n", "    pupils: 300\n")
+    school.write_text(base.replace("imf: 100000", "imf: 380000"), encoding="utf-8")
+    result = run_oap("check", "--root", str(root), "--school", "s", "--council", "c", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Inclusive mainstream fund (IMF) £380,000 of £380,000" in result.stdout
+    school.write_text(base.replace("imf: 100000", "imf: 379999"), encoding="utf-8")
+    result = run_oap("check", "--root", str(root), "--school", "s", "--council", "c", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the lines paid from it total £380,000, £1 more than the allocation" in result.stderr
+
+
+def test_an_allocation_with_nothing_planned_reads_0_pounds_not_less_than_1(tmp_path: Path) -> None:
+    """A budget of nothing is £0: 'less than £1' is only for a worked-out cost that rounds to nothing."""
+    root = make_project_with_provision(tmp_path / "n", [_yaml(record())])
+    (tmp_path / "s").mkdir()
+    text = school_text().replace("notional-sen-budget: 100000}", "notional-sen-budget: 100000, core-budget: 3000}")
+    (tmp_path / "s" / "school.yaml").write_text(text, encoding="utf-8")
+    result = run_oap("check", "--root", str(root), "--school", "s", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Core budget £0 of £3,000" in result.stdout and "less than £1" not in result.stdout
 
 
 # -- hostile text -------------------------------------------------------------------------------------------------------
