@@ -299,7 +299,7 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
 
 
 def _answers(doc: Document, v: model.Vocabularies, problems: list[Problem]) -> list[Answer]:
-    """One non-empty answer per Schedule 1 item; an item missing or empty, or an unknown id, is a problem naming it."""
+    """One non-empty answer per SEN information report item (Schedule 1 and section 69(3)(b)); an item missing or empty, or an unknown id, is a problem naming it."""
     items = v.sen_information_report
     given: dict[str, str] = doc.data["sen_information_report"]
     if not items:
@@ -315,11 +315,13 @@ def _answers(doc: Document, v: model.Vocabularies, problems: list[Problem]) -> l
         if key not in items:
             close = difflib.get_close_matches(key, items, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"the items are: {', '.join(items)}"
-            problems.append(doc.problem(("sen_information_report", key), f"no Schedule 1 item has id '{key}' ({hint})", key=True))
+            problems.append(
+                doc.problem(("sen_information_report", key), f"no SEN information report item has id '{key}' ({hint})", key=True)
+            )
     out = []
     for item in items.values():
         text = given.get(item.id)
-        name = f"Schedule 1 paragraph {item.paragraph}, '{item.title}' ({item.id})"
+        name = f"{item.reference}, '{item.title}' ({item.id})"
         if text is None:
             problems.append(
                 doc.problem(("sen_information_report",), f"no answer for {name}: the report must say this: {item.must_say}", key=True)
@@ -715,12 +717,12 @@ GITIGNORE = "# What `oap build --school .` writes: rebuilt from school.yaml ever
 
 def scaffold_text(name: str, root: Path) -> str:
     """A school.yaml that explains every key in comments; its SEN information report answers are empty, so that
-    `oap check --school` lists each Schedule 1 item still to write."""
+    `oap check --school` lists each item still to write."""
     from .project import load_corpus
 
     v = load_corpus(root).vocab
     q = json.dumps
-    items = "\n".join(f'  # Schedule 1 paragraph {i.paragraph}: {i.must_say}\n  {i.id}: ""' for i in v.sen_information_report.values())
+    items = "\n".join(f'  # {i.reference}: {i.must_say}\n  {i.id}: ""' for i in v.sen_information_report.values())
     return f"""# yaml-language-server: $schema=https://example.invalid/oap/school.schema.json
 # {name}: the school's edition of the ordinarily available provision standards.
 # `oap check --school .` checks this file; `oap build --school .` publishes the inclusion strategy, the costed
@@ -766,8 +768,10 @@ offers:
     budget: 0
     budget_basis: "Write here how the amount was worked out."
 
-# The SEN information report: one answer for every item of Schedule 1 to the SEND Regulations 2014. Each is empty
-# until you write it, and `oap check --school` names each one still empty.
+# The SEN information report: one answer for every item the law says it must cover: Schedule 1 to the SEND
+# Regulations 2014, and section 69(3)(b) of the Children and Families Act 2014 (admitting disabled pupils, treating
+# them fairly, facilities for access, the accessibility plan). Each is empty until you write it, and
+# `oap check --school` names each one still empty.
 sen_information_report:
 {items}
 """

@@ -174,9 +174,19 @@ def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group
 def test_the_sen_information_report_answers_every_schedule_1_item(built: Path) -> None:
     items = yaml.safe_load((ROOT / "standards" / "vocabularies" / "sen-information-report.yaml").read_text(encoding="utf-8"))
     html = (built / "sen-information-report.html").read_text(encoding="utf-8")
+    laws = {"send-regs-2014-sch1": "Schedule 1, paragraph", "cfa-2014-s69": "Children and Families Act 2014, section"}
     for item in items["sen_information_report"]:
         assert f'<h2 id="{item["id"]}">' in html, item["id"]
-        assert f"Schedule 1, paragraph {item['paragraph']}:" in html
+        assert f"{laws[item['law']]} {item['paragraph']}:" in html
+    # Section 69(3)(b) of the Act: four items Schedule 1 does not hold, each from the Act, not the Schedule.
+    act = {i["paragraph"]: i for i in items["sen_information_report"] if i["law"] == "cfa-2014-s69"}
+    assert sorted(act) == ["69(3)(b)(i)", "69(3)(b)(ii)", "69(3)(b)(iii)", "69(3)(b)(iv)"]
+    assert all("ukpga/2014/6/section/69" in i["url"] and "Regulations" not in i["source"] for i in act.values())
+    assert "paragraph 3 of Schedule 10 to the Equality Act 2010" in act["69(3)(b)(iv)"]["must_say"]
+    assert "section 69(3)(b) of the Children and Families Act 2014" in html
+    # Schedule 1 paragraph 8 is about young people (over compulsory school age), in the law's term.
+    (para_8,) = [i for i in items["sen_information_report"] if i["law"] == "send-regs-2014-sch1" and i["paragraph"] == "8"]
+    assert "young people" in para_8["must_say"]
 
 
 # -- check: located errors, exit 1, no traceback -----------------------------------------------------------------------
@@ -200,16 +210,22 @@ def test_an_overspend_is_an_error_naming_the_allocation_its_amount_the_total_and
 def test_a_missing_or_empty_schedule_1_item_is_an_error_naming_it(tmp_path: Path) -> None:
     def edit(text: str) -> str:
         text = re.sub(r"  consulting-parents: [^\n]*\n", "", text)
+        text = re.sub(r"  access-facilities: [^\n]*\n", "", text)
         return re.sub(r"  complaints: [^\n]*\n", '  complaints: "  "\n', text)
 
     result = run_oap("check", "--school", str(copy_example(tmp_path, edit)))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "sen_information_report: no answer for Schedule 1 paragraph 7, 'Working with parents' (consulting-parents)" in result.stderr
+    assert "sen_information_report: no answer for Schedule 1, paragraph 7, 'Working with parents' (consulting-parents)" in result.stderr
     assert (
-        "sen_information_report.complaints: Schedule 1 paragraph 9, 'Complaints about our provision' (complaints) is empty" in result.stderr
+        "sen_information_report.complaints: Schedule 1, paragraph 9, 'Complaints about our provision' (complaints) is empty"
+        in result.stderr
     )
-    assert len(LOCATED.findall(result.stderr)) == 2
+    assert (
+        "sen_information_report: no answer for Children and Families Act 2014, section 69(3)(b)(iii), "
+        "'Facilities that help disabled pupils get into and around the school' (access-facilities)" in result.stderr
+    )
+    assert len(LOCATED.findall(result.stderr)) == 3
 
 
 def test_unknown_standard_wrong_phase_and_no_cost_are_located_errors(tmp_path: Path) -> None:
@@ -411,7 +427,8 @@ def test_new_school_scaffolds_a_commented_folder_and_never_overwrites(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "README.md", "school.yaml"]
     text = (folder / "school.yaml").read_text(encoding="utf-8")
-    assert text.count("\n# ") >= 6 and "# Schedule 1 paragraph 7:" in text
+    assert text.count("\n# ") >= 6 and "# Schedule 1, paragraph 7:" in text
+    assert "# Children and Families Act 2014, section 69(3)(b)(iv):" in text
     check = run_oap("check", "--school", str(folder))
     assert check.returncode == 1 and "Traceback" not in check.stderr
     assert "(consulting-parents) is empty" in check.stderr  # the SENCO is told each item still to write
