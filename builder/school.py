@@ -41,6 +41,8 @@ SOURCES = {
     "core-budget": "Core budget",
 }
 """The budgets a school pays from, as the pages name them; the keys are the schema's funding enum."""
+STREAMS = {"imf": "inclusive-mainstream-fund", "notional-sen-budget": "notional-sen-budget", "core-budget": "school-core-budget"}
+"""The funding stream (vocabularies/funding-streams.yaml) each school budget is, to compare with a standard's who_pays."""
 GROUPS = {"one-to-one": "One to one", "small-group": "Small group", "whole-class": "Whole class"}
 PAGES = {
     "index.html": "Overview",
@@ -133,6 +135,8 @@ class School:
     edition: Edition
     source: str
     fictional: bool = False
+    warnings: tuple[Problem, ...] = ()
+    """Located warnings: the plan stands, but a reader should look (a budget the standard does not name as a payer)."""
 
     def totals(self) -> list[Total]:
         """Each budget the plan uses or has an allocation, with the sum of its lines (low and high) and its allocation."""
@@ -203,7 +207,8 @@ def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
         for i, ident in enumerate(data[key]):
             if ident not in known:
                 problems.append(doc.problem((key, i), f"unknown {key[:-1]} '{ident}' (known {key}: {', '.join(known)})"))
-    lines = _lines(doc, edition, problems)
+    warnings: list[Problem] = []
+    lines = _lines(doc, edition, problems, warnings)
     answers = _answers(doc, v, problems)
     senco = data["senco"]
     school = School(
@@ -219,15 +224,19 @@ def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
         edition=edition,
         source=doc.rel,
         fictional=data.get("fictional", False),
+        warnings=tuple(warnings),
     )
     _check_budgets(doc, school, problems)
     return school
 
 
-def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Line]:
-    """Each offer priced: a known standard in the school's phases, with a typical cost times pupils or a budget."""
+def _lines(doc: Document, edition: Edition, problems: list[Problem], warnings: list[Problem]) -> list[Line]:
+    """Each offer priced: a known standard in the school's phases and settings, with a typical cost times pupils or a
+    budget. A budget the standard does not name among its payers is a warning, not an error: a school may spend its
+    own money on anything, but the standard says someone else (the NHS, the council, element 3) normally pays."""
     standards = edition.corpus.by_id()
     phases = doc.data["phases"]
+    settings = doc.data["settings"]
     seen: dict[str, int] = {}
     out = []
     for i, offer in enumerate(doc.data["offers"]):
@@ -252,6 +261,26 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
                 )
             )
             continue
+        if standard.settings and not set(standard.settings) & set(settings):
+            problems.append(
+                doc.problem(
+                    (*at, "standard"),
+                    f"'{sid}' is for {', '.join(standard.settings)} settings, but this school's settings are {', '.join(settings)} "
+                    "(offer a standard meant for your kind of setting)",
+                )
+            )
+            continue
+        stream = STREAMS[offer["funding"]]
+        # The IMF is spent alongside elements 1 and 2 (its conditions of grant): a standard one of those pays fits it.
+        alongside = offer["funding"] == "imf" and {STREAMS["core-budget"], STREAMS["notional-sen-budget"]} & set(standard.who_pays)
+        if stream not in standard.who_pays and not alongside:
+            warnings.append(
+                doc.problem(
+                    (*at, "funding"),
+                    f"'{sid}' names {', '.join(standard.who_pays)} as who pays, not {stream}: the school may pay from its own "
+                    "budget, but check first whether the NHS, the council or top-up funding should",
+                )
+            )
         if offer["funding"] not in doc.data["allocations"]:
             problems.append(
                 doc.problem(
@@ -674,8 +703,15 @@ def publish(school: School, out: Path, folder: Path, *, pdf: bool = True) -> Non
 
 
 # -- the command line --------------------------------------------------------------------------------------------------
+def _warn(school: School) -> None:
+    for w in school.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def check_command(root: Path, school_dir: Path, council_dir: Path | None) -> int:
-    print(check_line(gather_school(root, school_dir, council_dir)))
+    school = gather_school(root, school_dir, council_dir)
+    _warn(school)
+    print(check_line(school))
     return 0
 
 
@@ -683,6 +719,7 @@ def build_command(root: Path, school_dir: Path, council_dir: Path | None, out: P
     from .publish import BuildFailed
 
     school = gather_school(root, school_dir, council_dir)
+    _warn(school)
     target = out or Path(school_dir) / "site"
     try:
         publish(school, target, Path(school_dir), pdf=pdf)

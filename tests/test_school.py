@@ -542,6 +542,46 @@ def test_hostile_text_in_the_school_vocabularies_is_shown_as_text(tmp_path: Path
     assert "inclusion_strategy.heading: &lt;/title&gt;&lt;img" in strategy
 
 
+def test_a_standard_for_other_settings_is_an_error_and_a_budget_its_payers_do_not_name_is_a_located_warning(tmp_path: Path) -> None:
+    """Settings must overlap: a nursery/childminder standard is not a reception class's, even in the early years
+    phase. A budget the standard does not name as a payer is a warning (a school may spend its own money, but the
+    standard says another budget normally pays), located at the offer's funding."""
+    extra = (
+        "  - standard: sp-ey-disability-access-fund\n    delivery: Anything.\n    funding: core-budget\n"
+        "    budget: 10\n    budget_basis: A guess.\n"
+        "  - standard: ws-pri-learning-environment\n    delivery: Anything.\n    funding: notional-sen-budget\n"
+        "    budget: 10\n    budget_basis: A guess.\n"
+    )
+
+    def edit(text: str) -> str:
+        text = text.replace("phases: [primary]", "phases: [early-years, primary]")
+        return text.replace("# The SEN information report:", extra + "# The SEN information report:", 1)
+
+    folder = copy_example(tmp_path, edit)
+    result = run_oap("check", "--school", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    found = {m["field"]: m["message"] for m in LOCATED.finditer(result.stderr)}
+    assert found["offers[6].standard"] == (
+        "'sp-ey-disability-access-fund' is for nursery, school-nursery, childminder settings, but this school's settings are "
+        "reception, mainstream-school (offer a standard meant for your kind of setting)"
+    )
+    # With a setting the standard is for, the plan checks, and the payer warning is printed, located.
+    folder2 = copy_example(
+        tmp_path / "b",
+        lambda t: edit(t).replace("settings: [reception, mainstream-school]", "settings: [reception, mainstream-school, childminder]"),
+    )
+    ok = run_oap("check", "--school", str(folder2))
+    assert ok.returncode == 0, ok.stderr
+    warnings = [line for line in ok.stderr.splitlines() if line.startswith("warning: ")]
+    assert any("offers[6].funding: 'sp-ey-disability-access-fund' names " in w for w in warnings)  # paid by the DAF, not the school
+    warning = next(w for w in warnings if "offers[7]" in w)
+    assert warning.endswith(
+        "offers[7].funding: 'ws-pri-learning-environment' names school-core-budget as who pays, not notional-sen-budget: the "
+        "school may pay from its own budget, but check first whether the NHS, the council or top-up funding should"
+    )
+    assert LOCATED.match(warning.removeprefix("warning: "))
+
+
 def test_a_budget_without_its_basis_is_a_located_error(tmp_path: Path) -> None:
     basis = "    budget_basis: Two twilight sessions from the council's traded training list for 24 staff, plus cover for the lead.\n"
     folder = copy_example(tmp_path, lambda text: text.replace(basis, ""))
