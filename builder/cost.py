@@ -41,11 +41,14 @@ class Cost:
 
     low: int
     high: int
+    exact: bool = False
+    """True when the amounts are whole pounds as given (a school's budget or allocation, or a sum of them), not rounded
+    from a worked-out cost: then £0 means nothing and reads '£0'."""
 
     def text(self) -> str:
         """'£1,234', or '£1,234 to £2,345' for a range. A priced amount that rounds to nothing reads 'less than £1',
-        never '£0': £0 would read as free, or as a cost nobody worked out."""
-        low, high = (pounds(x) if x > 0 else "less than £1" for x in (self.low, self.high))
+        never '£0': £0 would read as free, or as a cost nobody worked out. An exact amount of nothing reads '£0'."""
+        low, high = (pounds(x) if x > 0 or self.exact else "less than £1" for x in (self.low, self.high))
         return low if self.low == self.high else f"{low} to {high}"
 
 
@@ -115,6 +118,15 @@ def standard_cost(
     (no per-pupil provision, or a record with no sourced rate). With priced_part, the records with no rate are left
     out instead: a floor under the cost, never shown as the cost, which the payer check still uses. With only, just
     the records delivered by those roles count (the school-funded part, for the payer check)."""
+    exact = standard_exact(standard, rates, priced_part=priced_part, only=only)
+    return None if exact is None else Cost(whole_pounds(exact[0]), whole_pounds(exact[1]))
+
+
+def standard_exact(
+    standard: Standard, rates: Mapping[str, Rate], *, priced_part: bool = False, only: Collection[str] | None = None
+) -> tuple[Decimal, Decimal] | None:
+    """standard_cost before its one rounding: the exact low and high, for a caller that multiplies first (a school's
+    cost per pupil times its pupils) and rounds once after."""
     low = high = Decimal(0)
     costed = False
     for record in standard.provision:
@@ -129,7 +141,7 @@ def standard_cost(
         if exact is None:  # not per-pupil: skipped above, so never a silent £0 here
             continue
         low, high, costed = low + exact[0], high + exact[1], True
-    return Cost(whole_pounds(low), whole_pounds(high)) if costed else None
+    return (low, high) if costed else None
 
 
 _POUNDS = re.compile(r"£\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")

@@ -225,16 +225,25 @@ class Rate:
 
 @dataclass(frozen=True)
 class ScheduleItem:
-    """One item of Schedule 1 to the SEND Regulations 2014 (vocabularies/sen-information-report.yaml): what a school's
-    SEN information report must cover."""
+    """One thing a school's SEN information report must cover (vocabularies/sen-information-report.yaml): an item of
+    Schedule 1 to the SEND Regulations 2014, or of section 69(3)(b) of the Children and Families Act 2014."""
 
     id: str
+    law: str
+    """The legal basis it comes from: 'send-regs-2014-sch1' or 'cfa-2014-s69'."""
     paragraph: str
-    """'7', or '3(a)' for a sub-paragraph."""
+    """Where in that law: '7', or '3(a)' for a sub-paragraph of Schedule 1; '69(3)(b)(i)' for the Act."""
     title: str
     must_say: str
     source: str
     url: str
+
+    @property
+    def reference(self) -> str:
+        """'Schedule 1, paragraph 3(a)' or 'Children and Families Act 2014, section 69(3)(b)(i)'."""
+        if self.law == "cfa-2014-s69":
+            return f"Children and Families Act 2014, section {self.paragraph}"
+        return f"Schedule 1, paragraph {self.paragraph}"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from .errors import OapError, Problem, blame
 from .mkdocs_plugin import MARKER, OapPlugin
 from .pipeline import Timings
 
-SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml")
+SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml", "school.yaml")
 
 
 class BuildFailed(Exception):

@@ -18,12 +18,13 @@ import io
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import model
-from .cost import Cost, pounds
+from .cost import Cost, pounds, standard_exact, whole_pounds
 from .edition import Edition
 from .errors import OapError, Problem
 from .load import Document, case_slip, load_yaml
@@ -40,6 +41,8 @@ SOURCES = {
     "core-budget": "Core budget",
 }
 """The budgets a school pays from, as the pages name them; the keys are the schema's funding enum."""
+STREAMS = {"imf": "inclusive-mainstream-fund", "notional-sen-budget": "notional-sen-budget", "core-budget": "school-core-budget"}
+"""The funding stream (vocabularies/funding-streams.yaml) each school budget is, to compare with a standard's who_pays."""
 GROUPS = {"one-to-one": "One to one", "small-group": "Small group", "whole-class": "Whole class"}
 PAGES = {
     "index.html": "Overview",
@@ -89,7 +92,10 @@ class Line:
         if self.budget_basis:
             return f"The school's budgeted amount: {self.budget_basis}"
         assert self.per_pupil is not None and self.pupils is not None
-        return f"Typical annual cost per pupil {self.per_pupil.text()} times {self.pupils} pupil{'s' if self.pupils != 1 else ''}."
+        return (
+            f"Typical annual cost per pupil {self.per_pupil.text()} times {self.pupils} pupil{'s' if self.pupils != 1 else ''}"
+            " (worked out exactly, then rounded once to the nearest pound)."
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,8 @@ class School:
     edition: Edition
     source: str
     fictional: bool = False
+    warnings: tuple[Problem, ...] = ()
+    """Located warnings: the plan stands, but a reader should look (a budget the standard does not name as a payer)."""
 
     def totals(self) -> list[Total]:
         """Each budget the plan uses or has an allocation, with the sum of its lines (low and high) and its allocation."""
@@ -137,7 +145,10 @@ class School:
             mine = [line.cost for line in self.lines if line.funding == source]
             if not mine and source not in self.allocations:
                 continue
-            planned = Cost(sum(c.low for c in mine), sum(c.high for c in mine))
+            # The sum of the lines as shown (each rounded once), so the page's figures add up; exact when every line
+            # is, or when the sum is more than nothing (a 'less than £1' line keeps a £0 sum from reading as free).
+            low, high = sum(c.low for c in mine), sum(c.high for c in mine)
+            planned = Cost(low, high, exact=all(c.exact for c in mine) or low > 0)
             out.append(Total(source, name, planned, self.allocations.get(source)))
         return out
 
@@ -196,7 +207,8 @@ def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
         for i, ident in enumerate(data[key]):
             if ident not in known:
                 problems.append(doc.problem((key, i), f"unknown {key[:-1]} '{ident}' (known {key}: {', '.join(known)})"))
-    lines = _lines(doc, edition, problems)
+    warnings: list[Problem] = []
+    lines = _lines(doc, edition, problems, warnings)
     answers = _answers(doc, v, problems)
     senco = data["senco"]
     school = School(
@@ -212,15 +224,19 @@ def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
         edition=edition,
         source=doc.rel,
         fictional=data.get("fictional", False),
+        warnings=tuple(warnings),
     )
     _check_budgets(doc, school, problems)
     return school
 
 
-def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Line]:
-    """Each offer priced: a known standard in the school's phases, with a typical cost times pupils or a budget."""
+def _lines(doc: Document, edition: Edition, problems: list[Problem], warnings: list[Problem]) -> list[Line]:
+    """Each offer priced: a known standard in the school's phases and settings, with a typical cost times pupils or a
+    budget. A budget the standard does not name among its payers is a warning, not an error: a school may spend its
+    own money on anything, but the standard says someone else (the NHS, the council, element 3) normally pays."""
     standards = edition.corpus.by_id()
     phases = doc.data["phases"]
+    settings = doc.data["settings"]
     seen: dict[str, int] = {}
     out = []
     for i, offer in enumerate(doc.data["offers"]):
@@ -245,6 +261,26 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
                 )
             )
             continue
+        if standard.settings and not set(standard.settings) & set(settings):
+            problems.append(
+                doc.problem(
+                    (*at, "standard"),
+                    f"'{sid}' is for {', '.join(standard.settings)} settings, but this school's settings are {', '.join(settings)} "
+                    "(offer a standard meant for your kind of setting)",
+                )
+            )
+            continue
+        stream = STREAMS[offer["funding"]]
+        # The IMF is spent alongside elements 1 and 2 (its conditions of grant): a standard one of those pays fits it.
+        alongside = offer["funding"] == "imf" and {STREAMS["core-budget"], STREAMS["notional-sen-budget"]} & set(standard.who_pays)
+        if stream not in standard.who_pays and not alongside:
+            warnings.append(
+                doc.problem(
+                    (*at, "funding"),
+                    f"'{sid}' names {', '.join(standard.who_pays)} as who pays, not {stream}: the school may pay from its own "
+                    "budget, but check first whether the NHS, the council or top-up funding should",
+                )
+            )
         if offer["funding"] not in doc.data["allocations"]:
             problems.append(
                 doc.problem(
@@ -260,7 +296,7 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             )
             continue
         if "budget" in offer:
-            cost, basis = Cost(offer["budget"], offer["budget"]), offer["budget_basis"]
+            cost, basis = Cost(offer["budget"], offer["budget"], exact=True), offer["budget_basis"]
         elif per_pupil is None:
             problems.append(
                 doc.problem(
@@ -282,13 +318,17 @@ def _lines(doc: Document, edition: Edition, problems: list[Problem]) -> list[Lin
             )
             continue
         else:
-            cost, basis = Cost(per_pupil.low * pupils, per_pupil.high * pupils), ""
+            # The exact cost per pupil times the pupils, rounded once: rounding per pupil first would multiply the
+            # rounding error by the pupils (and a cost per pupil under 50p would cost nothing for any number).
+            exact = standard_exact(standard, edition.rates)
+            assert exact is not None  # per_pupil is its rounding
+            cost, basis = Cost(whole_pounds(exact[0] * pupils), whole_pounds(exact[1] * pupils)), ""
         out.append(Line(standard, offer["delivery"], offer["funding"], cost, pupils=pupils, per_pupil=per_pupil, budget_basis=basis))
     return out
 
 
 def _answers(doc: Document, v: model.Vocabularies, problems: list[Problem]) -> list[Answer]:
-    """One non-empty answer per Schedule 1 item; an item missing or empty, or an unknown id, is a problem naming it."""
+    """One non-empty answer per SEN information report item (Schedule 1 and section 69(3)(b)); an item missing or empty, or an unknown id, is a problem naming it."""
     items = v.sen_information_report
     given: dict[str, str] = doc.data["sen_information_report"]
     if not items:
@@ -304,11 +344,13 @@ def _answers(doc: Document, v: model.Vocabularies, problems: list[Problem]) -> l
         if key not in items:
             close = difflib.get_close_matches(key, items, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"the items are: {', '.join(items)}"
-            problems.append(doc.problem(("sen_information_report", key), f"no Schedule 1 item has id '{key}' ({hint})", key=True))
+            problems.append(
+                doc.problem(("sen_information_report", key), f"no SEN information report item has id '{key}' ({hint})", key=True)
+            )
     out = []
     for item in items.values():
         text = given.get(item.id)
-        name = f"Schedule 1 paragraph {item.paragraph}, '{item.title}' ({item.id})"
+        name = f"{item.reference}, '{item.title}' ({item.id})"
         if text is None:
             problems.append(
                 doc.problem(("sen_information_report",), f"no answer for {name}: the report must say this: {item.must_say}", key=True)
@@ -637,10 +679,16 @@ def files(school: School, *, pdf: bool = True) -> dict[str, bytes]:
     return out
 
 
-def publish(school: School, out: Path, *, pdf: bool = True) -> None:
-    """Write everything into a fresh folder beside out, then swap it in: out is the last good build until then."""
-    from .publish import swap_in
+def publish(school: School, out: Path, folder: Path, *, pdf: bool = True) -> None:
+    """Write everything into a fresh folder beside out, then swap it in: out is the last good build until then.
 
+    Like the national build, it refuses (BuildFailed, nothing touched) an out that holds sources, holds the school
+    folder, or is a folder oap build did not make; what it makes carries the marker that says it may be replaced."""
+    from .mkdocs_plugin import MARKER
+    from .publish import check_output_folder, swap_in
+
+    out = out.absolute()
+    check_output_folder(out, Path(folder))
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.parent / f".{out.name}.oap-tmp-{os.getpid()}"
     shutil.rmtree(temp, ignore_errors=True)
@@ -648,21 +696,37 @@ def publish(school: School, out: Path, *, pdf: bool = True) -> None:
     try:
         for name, data in files(school, pdf=pdf).items():
             (temp / name).write_bytes(data)
+        (temp / MARKER).write_text("Made by oap build --school; safe to replace.\n", encoding="utf-8")
         swap_in(temp, out)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
 
 # -- the command line --------------------------------------------------------------------------------------------------
+def _warn(school: School) -> None:
+    for w in school.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def check_command(root: Path, school_dir: Path, council_dir: Path | None) -> int:
-    print(check_line(gather_school(root, school_dir, council_dir)))
+    school = gather_school(root, school_dir, council_dir)
+    _warn(school)
+    print(check_line(school))
     return 0
 
 
 def build_command(root: Path, school_dir: Path, council_dir: Path | None, out: Path | None, *, pdf: bool = True) -> int:
+    from .publish import BuildFailed
+
     school = gather_school(root, school_dir, council_dir)
+    _warn(school)
     target = out or Path(school_dir) / "site"
-    publish(school, target, pdf=pdf)
+    try:
+        publish(school, target, Path(school_dir), pdf=pdf)
+    except BuildFailed as exc:
+        print(f"oap build: {exc}", file=sys.stderr)
+        print("oap build: nothing was changed in the output folder.", file=sys.stderr)
+        return 1
     print(
         f"oap build: built {school.name}'s inclusion strategy, provision map and SEN information report into {target}"
         f"{'' if pdf else ' (no PDFs)'}."
@@ -690,12 +754,12 @@ GITIGNORE = "# What `oap build --school .` writes: rebuilt from school.yaml ever
 
 def scaffold_text(name: str, root: Path) -> str:
     """A school.yaml that explains every key in comments; its SEN information report answers are empty, so that
-    `oap check --school` lists each Schedule 1 item still to write."""
+    `oap check --school` lists each item still to write."""
     from .project import load_corpus
 
     v = load_corpus(root).vocab
     q = json.dumps
-    items = "\n".join(f'  # Schedule 1 paragraph {i.paragraph}: {i.must_say}\n  {i.id}: ""' for i in v.sen_information_report.values())
+    items = "\n".join(f'  # {i.reference}: {i.must_say}\n  {i.id}: ""' for i in v.sen_information_report.values())
     return f"""# yaml-language-server: $schema=https://example.invalid/oap/school.schema.json
 # {name}: the school's edition of the ordinarily available provision standards.
 # `oap check --school .` checks this file; `oap build --school .` publishes the inclusion strategy, the costed
@@ -741,8 +805,10 @@ offers:
     budget: 0
     budget_basis: "Write here how the amount was worked out."
 
-# The SEN information report: one answer for every item of Schedule 1 to the SEND Regulations 2014. Each is empty
-# until you write it, and `oap check --school` names each one still empty.
+# The SEN information report: one answer for every item the law says it must cover: Schedule 1 to the SEND
+# Regulations 2014, and section 69(3)(b) of the Children and Families Act 2014 (admitting disabled pupils, treating
+# them fairly, facilities for access, the accessibility plan). Each is empty until you write it, and
+# `oap check --school` names each one still empty.
 sen_information_report:
 {items}
 """

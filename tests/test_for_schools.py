@@ -100,7 +100,9 @@ def test_every_schedule_1_item_from_the_vocabulary_is_on_the_page(page: str) -> 
     assert len(items) >= 13
     rows = table_rows(page)
     for item in items.values():
-        assert [item.paragraph, item.title, item.must_say] in rows, item.id
+        assert [item.reference, item.title, item.must_say] in rows, item.id
+    assert sum(1 for item in items.values() if item.reference.startswith("Children and Families Act 2014, section 69(3)(b)")) == 4
+    assert "What it must cover is set out in section 69(3) of the Children and Families Act 2014" in text_of(page)
 
 
 def test_dates_and_rates_come_from_the_data_and_the_page_says_what_it_is_not(page: str) -> None:
