@@ -228,8 +228,9 @@ def test_finder_print_view_is_a_checklist(page: Any, site_url: str) -> None:
 
 
 def test_finder_print_layout_stays_on_the_finder(page: Any, site_url: str) -> None:
-    """The finder's print rules live in a stylesheet every page loads: printing another page keeps its introduction
-    and its ordinary text size (they once hid every page's top-level paragraphs and shrank its text to 7.5pt)."""
+    """The finder's and the families' path's print rules live in stylesheets every page loads: printing another page
+    keeps its introduction, its ordinary text size and one column (they once hid every page's top-level paragraphs,
+    shrank its text to 7pt and set it in two columns)."""
     page.goto(site_url + "families/")
     page.emulate_media(media="print")
     try:
@@ -237,6 +238,8 @@ def test_finder_print_layout_stays_on_the_finder(page: Any, site_url: str) -> No
         assert intro.is_visible()
         size = page.eval_on_selector(".md-content__inner", "el => parseFloat(getComputedStyle(el).fontSize)")
         assert size > 10, f"printed text is {size}px"
+        columns = page.eval_on_selector(".md-content__inner", "el => getComputedStyle(el).columnCount")
+        assert columns == "auto", f"printed in {columns} columns"
     finally:
         page.emulate_media(media="screen")
 
