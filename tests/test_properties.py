@@ -46,6 +46,7 @@ STANDARD_TEXT: dict[tuple[str | int, ...], str] = {
     ("adjustments", 0): LINE,
     ("funding_note",): PARAGRAPH,
     ("search_words", 0): LINE,
+    ("not_quantified",): LINE,
     ("id",): "id",
 }
 """Every text field of a standard (access_route and what_may_change are added where they apply), by kind."""
@@ -225,7 +226,7 @@ MARKDOWN_PAYLOADS = [
 ]  # fmt: skip
 """Markdown that would make a heading, code, list, quote, table, rule, admonition, attribute or link if it were acted on."""
 STANDARD_PLAIN = {("title",): False, ("summary",): True, ("for_families",): True, ("signs", 0): False, ("adjustments", 0): False,
-                  ("funding_note",): True, ("access_route",): True, ("search_words", 0): False}  # fmt: skip
+                  ("funding_note",): True, ("access_route",): True, ("search_words", 0): False, ("not_quantified",): False}  # fmt: skip
 """A standard's plain-text fields, each True if it may hold new lines (a paragraph)."""
 EXTENSIONS = ["toc", "tables", "fenced_code", "attr_list", "md_in_html", "admonition"]
 """What MkDocs converts pages with: its built-ins (toc, tables, fenced_code; mkdocs/config/defaults.py) and
