@@ -166,6 +166,13 @@ def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group
     speech = next(r for r in rows if "(ci-pri-speech-sounds)" in r["Standard"])
     assert (speech["Tier"], speech["Area of need"], speech["Group size"]) == ("Targeted", "Communication and interaction", "One to one")
     assert speech["Provider"] == "Teaching assistant (TA)" and "sessions a week" in speech["Frequency"]
+    # each quantity with its unit: never "1 sessions a week of 180 minutes, 2 to 4 weeks a year" for a visiting specialist
+    assert re.fullmatch(r"[0-9 to]+ sessions? a week, [0-9 to]+ minutes each session, [0-9 to]+ weeks a year", speech["Frequency"])
+    visiting = [r for r in rows if "psychologist" in r["Provider"].lower()]
+    assert visiting and all(
+        re.fullmatch(r"[0-9 to]+ visits? a year, [0-9 to]+ minutes each visit \([0-9 to]+ hours? in all\)", r["Frequency"])
+        for r in visiting
+    ), [r["Frequency"] for r in visiting]
     assert speech["Paid from"] == "Inclusive mainstream fund (IMF)"
     html = (built / "provision-map.html").read_text(encoding="utf-8")
     assert '<caption id="targeted-communication-and-interaction">Targeted: Communication and interaction</caption>' in html
