@@ -197,8 +197,21 @@ def load_school(folder: Path, edition: Edition) -> School:
     problems = []
     school = _build(doc, edition, problems)
     if problems:
-        raise OapError(problems)
+        raise SchoolProblems(problems, school.warnings)
     return school
+
+
+class SchoolProblems(OapError):
+    """A school.yaml's errors, and the warnings found alongside them: a reader fixing the errors should see both in one
+    run, errors first, then the warnings, then the count of errors."""
+
+    def __init__(self, problems: list[Problem], warnings: tuple[Problem, ...]) -> None:
+        self.warnings = warnings
+        super().__init__(problems)
+
+    def report(self) -> str:
+        errors, count = super().report().rsplit("\n", 1)
+        return "\n".join([errors, *(f"warning: {w}" for w in self.warnings), count])
 
 
 def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
