@@ -197,8 +197,21 @@ def load_school(folder: Path, edition: Edition) -> School:
     problems = []
     school = _build(doc, edition, problems)
     if problems:
-        raise OapError(problems)
+        raise SchoolProblems(problems, school.warnings)
     return school
+
+
+class SchoolProblems(OapError):
+    """A school.yaml's errors, and the warnings found alongside them: a reader fixing the errors should see both in one
+    run, errors first, then the warnings, then the count of errors."""
+
+    def __init__(self, problems: list[Problem], warnings: tuple[Problem, ...]) -> None:
+        self.warnings = warnings
+        super().__init__(problems)
+
+    def report(self) -> str:
+        errors, count = super().report().rsplit("\n", 1)
+        return "\n".join([errors, *(f"warning: {w}" for w in self.warnings), count])
 
 
 def _build(doc: Document, edition: Edition, problems: list[Problem]) -> School:
@@ -471,7 +484,7 @@ def line_record(line: Line, v: model.Vocabularies) -> dict[str, Any]:
         "funding": line.funding,
         "providers": [v.providers[p].name if p in v.providers else p for p in providers(line)],
         "group": [group_text(r) for r in s.provision],
-        "frequency": [frequency_text(r) for r in s.provision],
+        "frequency": [frequency_text(r, v) for r in s.provision],
     }
 
 
@@ -592,11 +605,12 @@ def group_text(record: model.Provision) -> str:
     return GROUPS.get(record.group, record.group)
 
 
-def frequency_text(record: model.Provision) -> str:
-    return (
-        f"{_span(record.sessions_per_week)} sessions a week of {_span(record.minutes_per_session)} minutes, "
-        f"{_span(record.weeks_per_year)} weeks a year"
-    )
+def frequency_text(record: model.Provision, v: model.Vocabularies) -> str:
+    """How often and how long, as the standard pages say it: a visiting specialist's time as visits a year, each
+    quantity with its unit ('2 to 4 visits a year, 180 to 240 minutes each visit (6 to 16 hours in all)')."""
+    from .views import how_often_text
+
+    return how_often_text(record, v.providers[record.provider].group)
 
 
 # -- the pages ---------------------------------------------------------------------------------------------------------
@@ -638,7 +652,7 @@ def pages(school: School, *, print_: bool = False, pdf: bool = False) -> dict[st
         "pounds": pounds,
         "providers": providers,
         "group_text": group_text,
-        "frequency_text": frequency_text,
+        "frequency_text": lambda record: frequency_text(record, v),
         "council": school.edition.council,
         "print": print_,
         "generated": timestamp(school.edition),

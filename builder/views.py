@@ -93,6 +93,10 @@ class ProvisionRow:
     group: str
     often: str
     length: str
+    """The length of one session alone ('20 minutes'), for the families' one-line summary."""
+    each: str
+    """The length as a table cell says it, never misread as a yearly total: '20 minutes each session' or '180 to 240
+    minutes each visit'."""
     weeks: str
     cost: str
     """The record's typical annual cost per pupil, 'no per-pupil cost' for a whole class, or why it is not worked out."""
@@ -159,6 +163,17 @@ def visit_count(rec: Provision) -> str:
     return f"{_plural((low, high), 'visit', 'visits')} a year"
 
 
+def how_often_text(rec: Provision, group: str) -> str:
+    """How often and how long in one phrase that cannot be misread: '2 to 4 visits a year, 180 to 240 minutes each
+    visit (6 to 16 hours in all)' for a specialist visiting a session a week or less, else '5 sessions a week, 20
+    minutes each session, 38 weeks a year'. A visit is never said as weeks a year."""
+    length = _plural(rec.minutes_per_session, "minute", "minutes")
+    if visits_text(rec, group):
+        return f"{visit_count(rec)}, {length} each visit ({year_hours(rec)} in all)"
+    sessions = _plural(rec.sessions_per_week, "session a week", "sessions a week")
+    return f"{sessions}, {length} each session, {_plural(rec.weeks_per_year, 'week a year', 'weeks a year')}"
+
+
 def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
     """Every provision record of a standard, in words, priced at the edition's rates."""
     rows = []
@@ -181,7 +196,8 @@ def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
                 group=group,
                 often=visit_count(rec) if visiting else _plural(rec.sessions_per_week, "session a week", "sessions a week"),
                 length=_plural(rec.minutes_per_session, "minute", "minutes"),
-                weeks="Spread through the year" if visiting else _plural(rec.weeks_per_year, "week a year", "weeks a year"),
+                each=_plural(rec.minutes_per_session, "minute", "minutes") + (" each visit" if visiting else " each session"),
+                weeks=f"{year_hours(rec)} in all" if visiting else _plural(rec.weeks_per_year, "week a year", "weeks a year"),
                 cost=cost_text,
                 basis=rec.basis,
                 training=rec.training,

@@ -549,6 +549,24 @@ def test_families_read_a_visiting_specialists_time_as_visits_a_year_not_weekly_s
     assert "3 sessions a week of 20 minutes, 12 to 38 weeks a year" in families
 
 
+def test_the_teachers_table_says_each_quantity_with_its_unit_a_visit_never_read_as_a_years_total() -> None:
+    """A visiting specialist's row read '2 to 4 visits a year | 180 to 240 minutes | Spread through the year': the
+    minutes looked like the year's total. Each cell now says what it counts, on the web page and in print."""
+    from builder.printdocs import PrintBuilder
+
+    edition = gather(ROOT)
+    s = edition.corpus.by_id()["cl-pri-psychology-and-specialist-advice"]
+    web = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
+    printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
+    visit = ("2 to 4 visits a year", "180 to 240 minutes each visit", "6 to 16 hours in all")
+    assert "| " + " | ".join(visit) + " |" in web, web
+    assert "<td>" + "</td><td>".join(visit) + "</td>" in printed
+    assert "Spread through the year" not in web + printed
+    weekly = edition.corpus.by_id()["ci-pri-speech-sounds"]
+    row = Renderer(edition).env.get_template("_standard.md.j2").render(s=weekly)
+    assert re.search(r"\| [0-9 to]+ sessions? a week \| [0-9 to]+ minutes each session \| [0-9 to]+ weeks a year \|", row), row
+
+
 def test_the_pdf_shows_each_records_basis_and_its_staff_training_as_the_web_page_does(tmp_path: Path) -> None:
     """(c) The print standard carried the table and the cost but dropped each record's basis and training."""
     from builder.printdocs import PrintBuilder

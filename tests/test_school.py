@@ -13,6 +13,7 @@ import re
 import shutil
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -166,9 +167,30 @@ def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group
     speech = next(r for r in rows if "(ci-pri-speech-sounds)" in r["Standard"])
     assert (speech["Tier"], speech["Area of need"], speech["Group size"]) == ("Targeted", "Communication and interaction", "One to one")
     assert speech["Provider"] == "Teaching assistant (TA)" and "sessions a week" in speech["Frequency"]
+    # each quantity with its unit: never "1 sessions a week of 180 minutes, 2 to 4 weeks a year" for a visiting specialist
+    assert re.fullmatch(r"[0-9 to]+ sessions? a week, [0-9 to]+ minutes each session, [0-9 to]+ weeks a year", speech["Frequency"])
+    visiting = [r for r in rows if "psychologist" in r["Provider"].lower()]
+    assert visiting and all(
+        re.fullmatch(r"[0-9 to]+ visits? a year, [0-9 to]+ minutes each visit \([0-9 to]+ hours? in all\)", r["Frequency"])
+        for r in visiting
+    ), [r["Frequency"] for r in visiting]
     assert speech["Paid from"] == "Inclusive mainstream fund (IMF)"
     html = (built / "provision-map.html").read_text(encoding="utf-8")
     assert '<caption id="targeted-communication-and-interaction">Targeted: Communication and interaction</caption>' in html
+
+
+def test_the_strategys_headings_are_the_vocabularys_in_order_and_say_when_they_are_not_the_templates(built: Path) -> None:
+    """The strategy's parts come from standards/vocabularies/inclusion-strategy.yaml, in its order, under its headings;
+    while none of them was read from the DfE template, the page says so."""
+    sections = yaml.safe_load((ROOT / "standards" / "vocabularies" / "inclusion-strategy.yaml").read_text(encoding="utf-8"))
+    sections = sections["inclusion_strategy"]
+    page = (built / "inclusion-strategy.html").read_text(encoding="utf-8")
+    found = re.findall(r'<h2 id="([^"]+)">([^<]*)</h2>', page)
+    ids = [s["id"] for s in sections]
+    assert found[: len(sections)] == [(s["id"], escape(s["heading"], quote=False)) for s in sections], found
+    assert found[len(sections)][0] == "totals" and not set(ids) & {i for i, _ in found[len(sections) :]}
+    note = "The headings below are not the Department for Education template's own"
+    assert (note in page) == (not any(s["from_template"] for s in sections))
 
 
 def test_the_sen_information_report_answers_every_schedule_1_item(built: Path) -> None:
