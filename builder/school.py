@@ -607,7 +607,8 @@ def group_text(record: model.Provision) -> str:
 
 def frequency_text(record: model.Provision, v: model.Vocabularies) -> str:
     """How often and how long, as the standard pages say it: a visiting specialist's time as visits a year, each
-    quantity with its unit ('2 to 4 visits a year, 180 to 240 minutes each visit (6 to 16 hours in all)')."""
+    quantity with its unit ('2 to 4 visits a year, 6 to 16 hours of their time in all, preparation and writing up
+    included')."""
     from .views import how_often_text
 
     return how_often_text(record, v.providers[record.provider].group)

@@ -164,14 +164,19 @@ def visit_count(rec: Provision) -> str:
 
 
 def how_often_text(rec: Provision, group: str) -> str:
-    """How often and how long in one phrase that cannot be misread: '2 to 4 visits a year, 180 to 240 minutes each
-    visit (6 to 16 hours in all)' for a specialist visiting a session a week or less, else '5 sessions a week, 20
-    minutes each session, 38 weeks a year'. A visit is never said as weeks a year."""
-    length = _plural(rec.minutes_per_session, "minute", "minutes")
+    """How often and how long in one phrase that cannot be misread: '2 to 4 visits a year, 6 to 16 hours of their
+    time in all, preparation and writing up included' for a specialist visiting a session a week or less (never a
+    length of each visit: see visits_text), else '5 sessions a week, 20 minutes each session, 38 weeks a year'."""
     if visits_text(rec, group):
-        return f"{visit_count(rec)}, {length} each visit ({year_hours(rec)} in all)"
+        return f"{visit_count(rec)}, {year_hours(rec)} {VISIT_TIME}"
     sessions = _plural(rec.sessions_per_week, "session a week", "sessions a week")
+    length = _plural(rec.minutes_per_session, "minute", "minutes")
     return f"{sessions}, {length} each session, {_plural(rec.weeks_per_year, 'week a year', 'weeks a year')}"
+
+
+VISIT_TIME = "of their time in all, preparation and writing up included"
+"""A visiting specialist's time is a year's total, never a visit's length (see visits_text)."""
+VISIT_LENGTH = "Varies by visit"
 
 
 def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
@@ -196,8 +201,8 @@ def provision_rows(edition: Edition, standard: Standard) -> list[ProvisionRow]:
                 group=group,
                 often=visit_count(rec) if visiting else _plural(rec.sessions_per_week, "session a week", "sessions a week"),
                 length=_plural(rec.minutes_per_session, "minute", "minutes"),
-                each=_plural(rec.minutes_per_session, "minute", "minutes") + (" each visit" if visiting else " each session"),
-                weeks=f"{year_hours(rec)} in all" if visiting else _plural(rec.weeks_per_year, "week a year", "weeks a year"),
+                each=VISIT_LENGTH if visiting else _plural(rec.minutes_per_session, "minute", "minutes") + " each session",
+                weeks=f"{year_hours(rec)} {VISIT_TIME}" if visiting else _plural(rec.weeks_per_year, "week a year", "weeks a year"),
                 cost=cost_text,
                 basis=rec.basis,
                 training=rec.training,

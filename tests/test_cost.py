@@ -558,10 +558,11 @@ def test_the_teachers_table_says_each_quantity_with_its_unit_a_visit_never_read_
     s = edition.corpus.by_id()["cl-pri-psychology-and-specialist-advice"]
     web = Renderer(edition).env.get_template("_standard.md.j2").render(s=s)
     printed = PrintBuilder(edition).env.get_template("print/_standard.html.j2").render(s=s, hl=3)
-    visit = ("2 to 4 visits a year", "180 to 240 minutes each visit", "6 to 16 hours in all")
+    # never the length of each visit: the specialist's time counts preparation and the written report (visits_text)
+    visit = ("2 to 4 visits a year", "Varies by visit", "6 to 16 hours of their time in all, preparation and writing up included")
     assert "| " + " | ".join(visit) + " |" in web, web
     assert "<td>" + "</td><td>".join(visit) + "</td>" in printed
-    assert "Spread through the year" not in web + printed
+    assert "Spread through the year" not in web + printed and "each visit" not in web + printed
     weekly = edition.corpus.by_id()["ci-pri-speech-sounds"]
     row = Renderer(edition).env.get_template("_standard.md.j2").render(s=weekly)
     assert re.search(r"\| [0-9 to]+ sessions? a week \| [0-9 to]+ minutes each session \| [0-9 to]+ weeks a year \|", row), row
@@ -639,6 +640,7 @@ def test_quantities_md_types_none_of_the_projects_own_money_figures() -> None:
     edition = gather(ROOT)
     limit = cost.threshold(edition.vocab.facts)
     ours = {Decimal(str(r.amount)) for r in edition.vocab.rates.values()} | {Decimal(limit or 0)}
-    quoted = {Decimal(a.replace(",", "")) for a in re.findall(r"£\s*(\d[\d,]*(?:\.\d+)?)", rates_table)}
+    # an amount is one with "£" or a source's own field name for it (Bristol's "CostPerHour 13.98" has no "£")
+    quoted = {Decimal(a.replace(",", "")) for a in re.findall(r"(?:£|CostPerHour)\s*(\d[\d,]*(?:\.\d+)?)", rates_table)}
     assert quoted, "the published prices quoted as evidence are gone: check this test still guards something"
     assert not quoted & ours, sorted(quoted & ours)

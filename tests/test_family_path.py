@@ -429,7 +429,10 @@ def test_from_16_the_path_speaks_to_the_young_person(council_pages: dict[str, st
         # the whole page, each standard's for_families text included: from 16 no one is "your child"
         assert not re.search(r"\b(your|my) child\b", flat, flags=re.I), path
         if 'class="oap-path__standard"' in page:  # the standards' text is written for parents: the page says so
-            assert 'The descriptions of support below are written for parents and carers, so they say "your young person".' in flat, path
+            assert (
+                'The descriptions of support below are written for parents and carers. In them, "your young person" means you, and "you" means your parent or carer.'
+                in flat
+            ), path
         assert "Once you are over compulsory school age" in flat and "you make your own decisions about your support" in flat, path
         if parts[3] == "index.md":
             assert "# What do you find hard?" in page

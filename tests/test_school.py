@@ -171,7 +171,9 @@ def test_the_provision_map_lists_every_line_by_tier_and_area_with_provider_group
     assert re.fullmatch(r"[0-9 to]+ sessions? a week, [0-9 to]+ minutes each session, [0-9 to]+ weeks a year", speech["Frequency"])
     visiting = [r for r in rows if "psychologist" in r["Provider"].lower()]
     assert visiting and all(
-        re.fullmatch(r"[0-9 to]+ visits? a year, [0-9 to]+ minutes each visit \([0-9 to]+ hours? in all\)", r["Frequency"])
+        re.fullmatch(
+            r"[0-9 to]+ visits? a year, [0-9 to]+ hours? of their time in all, preparation and writing up included", r["Frequency"]
+        )
         for r in visiting
     ), [r["Frequency"] for r in visiting]
     assert speech["Paid from"] == "Inclusive mainstream fund (IMF)"
