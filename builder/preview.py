@@ -193,7 +193,9 @@ class SearchCache:
         the same HTML back. False when the plugin's event is not found as MkDocs registers it."""
         events = getattr(plugins, "events", None)
         handlers = events.get("page_context") if isinstance(events, dict) else None
-        found = [i for i, h in enumerate(handlers or ()) if getattr(h, "__self__", None) is search]
+        if not isinstance(handlers, list):
+            return False
+        found = [i for i, h in enumerate(handlers) if getattr(h, "__self__", None) is search]
         if len(found) != 1 or getattr(handlers[found[0]], "__name__", None) != "on_page_context":
             return False
         handler = handlers[found[0]]
