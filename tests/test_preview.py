@@ -546,3 +546,37 @@ def test_serving_looks_for_saves_often_and_rebuilds_without_waiting_long(tmp_pat
     bare = SimpleNamespace(watch=watched.append)
     plugin.on_serve(bare, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
     assert not hasattr(bare, "build_delay")
+
+
+def test_serving_keeps_the_theme_compiled_for_the_search_plugin_too(tmp_path: Path) -> None:
+    """While serving, the theme's environment that keeps its templates compiled (preview.keep_theme_listing) is in
+    place before the search plugin fills its language template on every rebuild (it runs before ours in mkdocs.yml's
+    order): its two translations were compiled afresh after every save."""
+    project = fixture_project(tmp_path / "project")
+    script = """
+import sys
+from mkdocs.config import load_config
+config = load_config(sys.argv[1])
+config.plugins.on_startup(command="serve", dirty=False)
+search = config.plugins["material/search"]
+seen = []
+translate = search._translate
+def spy(config, value):
+    seen.append(config.theme.get_env.__qualname__)
+    return translate(config, value)
+search._translate = spy
+config.plugins.on_config(config)
+print("\\n".join(seen))
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(project / "mkdocs.yml")],
+        cwd=project,
+        env=SERVE_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    seen = ran.stdout.split()
+    assert seen, "the search plugin translated nothing: the test no longer watches it"
+    assert all(name.startswith("keep_theme_listing.") for name in seen), seen
