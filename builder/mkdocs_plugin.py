@@ -21,7 +21,7 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 from . import branding, pipeline, preview
@@ -86,7 +86,7 @@ class OapPlugin(BasePlugin[OapConfig]):
     def _root(self, config: Any) -> Path:
         return (Path(config.config_file_path).parent / self.config.root).resolve()
 
-    def on_config(self, config: Any) -> Any:
+    def _gather(self, config: Any) -> Any:
         if self.prepared is not None:
             self.edition = self.prepared.edition
         else:
@@ -109,9 +109,15 @@ class OapPlugin(BasePlugin[OapConfig]):
                 )
         config.nav = nav(self.edition)
         branding.apply(config, self.edition)
+        return config
+
+    @event_priority(100)  # before the search plugin's, which fills two of the theme's templates on every build
+    def _keep_theme(self, config: Any) -> Any:
         if self.serving:
             preview.keep_theme_listing(config.theme)
         return config
+
+    on_config = CombinedEvent(_keep_theme, _gather)  # type: ignore[assignment]
 
     def _render(self) -> pipeline.Output:
         """The prepared output, or (plain `mkdocs`) the edition rendered now, with PDFs unless serving or turned off."""

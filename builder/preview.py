@@ -152,19 +152,25 @@ class SearchCache:
     The search plugin reads every page's HTML again after every save, a third of what is left of a rebuild once
     pages are not converted again. Its index object is asked for a page's entries through one method; that method
     is wrapped, for this build only, so a page whose HTML, contents, title and front matter are unchanged gets its
-    last entries back. When the plugin is not there, or no longer looks like this, nothing is wrapped.
+    last entries back. Where MkDocs holds the plugin's page event as it does now, the event itself is wrapped, so
+    that the page's HTML without its data-search attributes is reused too. When the plugin is not there, or no
+    longer looks like this, nothing is wrapped.
     """
 
     def __init__(self) -> None:
         self._kept: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._building: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._kept_pages: dict[tuple[str, ...], tuple[list[dict[str, Any]], str | None]] = {}
+        self._building_pages: dict[tuple[str, ...], tuple[list[dict[str, Any]], str | None]] = {}
 
     def start(self, plugins: Any) -> None:
         """A build begins: wrap the search plugin's index (made afresh by the plugin for every build)."""
-        self._building = {}
+        self._building, self._building_pages = {}, {}
         search = plugins.get("material/search") or plugins.get("search")
         index: Any = getattr(search, "search_index", None)
         if not (isinstance(getattr(index, "entries", None), list) and callable(getattr(index, "add_entry_from_context", None))):
+            return
+        if self._wrap_event(plugins, search, index):
             return
         add = index.add_entry_from_context
 
@@ -181,11 +187,47 @@ class SearchCache:
 
         index.add_entry_from_context = add_entry_from_context
 
+    def _wrap_event(self, plugins: Any, search: Any, index: Any) -> bool:
+        """Wrap the search plugin's page event itself, for this build: besides indexing the page it takes its
+        data-search attributes out of the page's HTML with a pattern run over every page, and the same page gives
+        the same HTML back. False when the plugin's event is not found as MkDocs registers it."""
+        events = getattr(plugins, "events", None)
+        handlers = events.get("page_context") if isinstance(events, dict) else None
+        if not isinstance(handlers, list):
+            return False
+        found = [i for i, h in enumerate(handlers) if getattr(h, "__self__", None) is search]
+        if len(found) != 1 or getattr(handlers[found[0]], "__name__", None) != "on_page_context":
+            return False
+        handler = handlers[found[0]]
+
+        def on_page_context(context: Any, *, page: Page, config: Any, nav: Any) -> Any:
+            key = (page.url, page.content or "", str(page.title), repr(page.meta), _toc_key(page.toc))
+            kept = self._kept_pages.get(key)
+            if kept is None:
+                first = len(index.entries)
+                result = handler(context, page=page, config=config, nav=nav)
+                if result is not None:  # a context of its own: not what this plugin does, so nothing is kept
+                    return result
+                kept = ([dict(entry) for entry in index.entries[first:]], page.content)
+            else:
+                index.entries.extend(dict(entry) for entry in kept[0])
+                page.content = kept[1]
+            self._building_pages[key] = kept
+            return None
+
+        handlers[found[0]] = on_page_context
+        origins = getattr(plugins, "_event_origins", None)
+        if isinstance(origins, dict) and handler in origins:
+            origins[on_page_context] = origins[handler]
+        return True
+
     def finish(self) -> None:
         self._kept, self._building = self._building, {}
+        self._kept_pages, self._building_pages = self._building_pages, {}
 
     def forget(self) -> None:
         self._kept, self._building = {}, {}
+        self._kept_pages, self._building_pages = {}, {}
 
 
 def _toc_key(toc: TableOfContents) -> str:

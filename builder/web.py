@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -175,7 +176,7 @@ class Renderer:
         for phase in v.phases.values():
             in_phase = [s for s in self.corpus.standards if s.phase == phase.id]
             page(f"families/{phase.id}.md", "families-phase.md.j2", memo.scope(in_phase), phase=phase, standards=in_phase)
-        self._family_path(page, memo)
+        self._family_path(page, memo, pages)
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = memo.derived(path, "acronyms", pages[path], lambda text: acronyms.link_acronyms(text, v))
         if self.edition.changes is not None:  # for families too: every acronym explained, as on their pages
@@ -197,21 +198,31 @@ class Renderer:
         memo.finish()
         return site
 
-    def _family_path(self, page: Callable[..., None], memo: PageMemo) -> None:
+    def _family_path(self, page: Callable[..., None], memo: PageMemo, pages: dict[str, str]) -> None:
         """The families' guided path (builder/familypath.py): its first question, a second for each stage, and an
         answer for each stage and choice."""
         v, council = self.vocab, self.edition.council
         stages, choices = familypath.stages(v), familypath.choices(v)
+
+        def answer(in_stage: list[Standard], stage: familypath.Stage, choice: familypath.Choice) -> str:
+            a = familypath.answer(v, in_stage, stage, choice)
+            local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
+            letter = familypath.pre_text(familypath.letter(v, a), v)
+            return self.page("family-path-answer.md.j2", a=a, choices=choices, letter=letter, local_services=local)
+
         page(f"{familypath.PATH}/index.md", "family-path-start.md.j2", memo.scope(()), stages=stages)
         for stage in stages:
             in_stage = [s for s in self.corpus.standards if familypath.applies(s, stage)]
             page(f"{familypath.PATH}/{stage.id}/index.md", "family-path-stage.md.j2", memo.scope(()), stage=stage, choices=choices)
             for choice in choices:
-                a = familypath.answer(v, in_stage, stage, choice)
-                local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
-                letter = familypath.pre_text(familypath.letter(v, a), v)
                 path = f"{familypath.PATH}/{stage.id}/{choice.id}.md"
-                page(path, "family-path-answer.md.j2", memo.scope(in_stage), a=a, choices=choices, letter=letter, local_services=local)
+                # An answer is made from the vocabularies and the council (in every page's key), its stage and choice,
+                # and the stage's standards for the choice's needs or for every need: only those are its key, and
+                # the answer and its letter are worked out only when the page is rendered again (the preview).
+                needs = set(choice.need_types)
+                shown = [s for s in in_stage if not s.need_types or needs & set(s.need_types)]
+                scope = f"{memo.scope(shown)} {memo.scope({'stage': stage, 'choice': choice, 'choices': choices})}"
+                pages[path] = memo.page(path, f"family-path-answer.md.j2 {scope}", functools.partial(answer, in_stage, stage, choice))
 
 
 PASS_START, PASS_END = "<!--oap:html-->", "<!--/oap:html-->"
@@ -393,6 +404,7 @@ class PageMemo:
         self._kept: dict[str, tuple[str, str]] = {}
         self._building: dict[str, tuple[str, str]] = {}
         self._common = ""
+        self._standards: dict[int, tuple[Standard, str]] = {}
         self.rendered: list[str] = []
         """The last render's pages made afresh, by path."""
         self.entries: dict[str, Any] = {}
@@ -412,13 +424,25 @@ class PageMemo:
         )
         self._common = _digest("\0".join(what))
         self._building = {}
+        self._standards = {}
         self.rendered = []
         return self
 
     def scope(self, data: Iterable[Any] | Mapping[str, Any]) -> str:
         """The key part for a page that shows this data: standards (their repr holds every field, and the source
         line), the fields of them it shows, or what the page is given besides them."""
-        return _digest(repr(sorted(data.items()) if isinstance(data, Mapping) else tuple(data)))
+        if isinstance(data, Mapping):
+            return _digest(repr(sorted(data.items())))
+        return _digest("\0".join(self._each(x) for x in data))
+
+    def _each(self, x: Any) -> str:
+        """One item's part of a scope: a standard's repr is written out once a render (it is in many pages' keys)."""
+        if not isinstance(x, Standard):
+            return repr(x)
+        kept = self._standards.get(id(x))
+        if kept is None or kept[0] is not x:
+            kept = self._standards[id(x)] = (x, _digest(repr(x)))
+        return kept[1]
 
     def page(self, path: str, scope: str, render: Callable[[], str]) -> str:
         key = f"{self._common} {scope}"

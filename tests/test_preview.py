@@ -364,26 +364,66 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
             if what == "a broken file":
                 running.wait_for(lambda html: "oap-problems" in html)
                 continue
-            site = tmp_path / "fresh-site"
-            shutil.rmtree(site, ignore_errors=True)
-            subprocess.run(
-                [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(fresh_config), "-d", str(site)],
-                cwd=project,
-                env={**env, "OAP_NO_PDF": "1"},
-                check=True,
-                timeout=600,
-            )
-            compared = 0
-            for path in sorted(site.rglob("*")):
-                rel = path.relative_to(site).as_posix()
-                if path.is_dir() or rel.endswith(".gz") or rel == MARKER or rel.startswith(("assets/", "downloads/")):
-                    continue  # the theme's own files, and the sitemap compressed with the time in it
-                served = urllib.request.urlopen(running.url + rel, timeout=PATIENCE).read()
-                if rel.endswith(".html"):
-                    served = without_live_reload(served.decode("utf-8")).encode("utf-8")
-                assert served == path.read_bytes(), f"after {what}: {rel} is not what a fresh build makes"
-                compared += 1
-            assert compared > 40, compared
+            assert_serves_a_fresh_build(running, fresh_config, env, tmp_path / "fresh-site", f"after {what}")
+
+
+def rebuilt(running: Preview, change: Callable[[], None]) -> None:
+    """Make the change and wait until the server has rebuilt after it."""
+    builds = running.log.read_text(encoding="utf-8").count("pages filled in:")
+    change()
+    deadline = time.monotonic() + PATIENCE
+    while running.log.read_text(encoding="utf-8").count("pages filled in:") == builds:
+        assert time.monotonic() < deadline, f"no rebuild:\n{running.log.read_text()[-3000:]}"
+        time.sleep(0.1)
+
+
+def assert_serves_a_fresh_build(running: Preview, config: Path, env: dict[str, str], site: Path, when: str) -> int:
+    """Every page and data file the preview serves is byte for byte what a fresh `mkdocs build` (config: mkdocs.yml
+    with the server's site_url) of the same files makes, but for the live-reload script MkDocs adds to served pages.
+    Returns how many files were compared."""
+    shutil.rmtree(site, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)],
+        cwd=running.project,
+        env={**env, "OAP_NO_PDF": "1"},
+        check=True,
+        timeout=600,
+    )
+    compared = 0
+    for path in sorted(site.rglob("*")):
+        rel = path.relative_to(site).as_posix()
+        if path.is_dir() or rel.endswith(".gz") or rel == MARKER or rel.startswith(("assets/", "downloads/")):
+            continue  # the theme's own files, and the sitemap compressed with the time in it
+        served = urllib.request.urlopen(running.url + rel, timeout=PATIENCE).read()
+        if rel.endswith(".html"):
+            served = without_live_reload(served.decode("utf-8")).encode("utf-8")
+        assert served == path.read_bytes(), f"{when}: {rel} is not what a fresh build makes"
+        compared += 1
+    assert compared > 40, compared
+    return compared
+
+
+def test_after_a_title_edit_and_a_text_edit_the_preview_serves_what_a_full_build_of_the_edited_files_makes(
+    tmp_path: Path,
+) -> None:
+    """A save that changes a standard's title (its page, the finder, the families' pages, the need types, the search
+    index) and then one that changes only its summary: after each, every page and data file served is what a full
+    build of the edited files makes, and the edited page shows the edit."""
+    project = fixture_project(tmp_path / "project")
+    config = project / "fresh.yml"
+    with serving(project) as running:
+        config.write_text(f"INHERIT: mkdocs.yml\nsite_url: {running.url}\n", encoding="utf-8")
+        titled = running.original.replace(f"title: {TITLE}\n", "title: A retitled standard\n", 1)
+        assert titled != running.original
+        rebuilt(running, lambda: running.save(titled))
+        assert ">A retitled standard<" in running.fetch()
+        assert_serves_a_fresh_build(running, config, SERVE_ENV, tmp_path / "site-title", "after a title edit")
+        data = yaml.load(titled, Loader=yaml.CSafeLoader)
+        data["standards"][0]["summary"] += " Only the text is new."
+        text = yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
+        rebuilt(running, lambda: running.save(text))
+        assert "Only the text is new." in running.fetch()
+        assert_serves_a_fresh_build(running, config, SERVE_ENV, tmp_path / "site-text", "after a text edit")
 
 
 def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages_and_data(tmp_path: Path) -> None:
@@ -506,3 +546,37 @@ def test_serving_looks_for_saves_often_and_rebuilds_without_waiting_long(tmp_pat
     bare = SimpleNamespace(watch=watched.append)
     plugin.on_serve(bare, SimpleNamespace(config_file_path=str(project / "mkdocs.yml")), None)
     assert not hasattr(bare, "build_delay")
+
+
+def test_serving_keeps_the_theme_compiled_for_the_search_plugin_too(tmp_path: Path) -> None:
+    """While serving, the theme's environment that keeps its templates compiled (preview.keep_theme_listing) is in
+    place before the search plugin fills its language template on every rebuild (it runs before ours in mkdocs.yml's
+    order): its two translations were compiled afresh after every save."""
+    project = fixture_project(tmp_path / "project")
+    script = """
+import sys
+from mkdocs.config import load_config
+config = load_config(sys.argv[1])
+config.plugins.on_startup(command="serve", dirty=False)
+search = config.plugins["material/search"]
+seen = []
+translate = search._translate
+def spy(config, value):
+    seen.append(config.theme.get_env.__qualname__)
+    return translate(config, value)
+search._translate = spy
+config.plugins.on_config(config)
+print("\\n".join(seen))
+"""
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(project / "mkdocs.yml")],
+        cwd=project,
+        env=SERVE_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    seen = ran.stdout.split()
+    assert seen, "the search plugin translated nothing: the test no longer watches it"
+    assert all(name.startswith("keep_theme_listing.") for name in seen), seen
