@@ -35,6 +35,8 @@ PDF_CACHE = Path(".oap-cache") / "pdf"
 """Where a build keeps rendered PDFs for the next one (builder.pdfcache.PdfCache), under the project's root: beside its
 sources, so one checkout's cache never serves another's and a test's temporary project has its own; outside the
 output folder; ignored by git and removed by `make clean`."""
+PAGE_CACHE = Path(".oap-cache") / "pages"
+"""Where `oap build` keeps the last build's generated pages for the next one (builder.pagecache), beside the PDFs."""
 
 
 class Listener(Protocol):

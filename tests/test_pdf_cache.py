@@ -169,7 +169,9 @@ def test_a_rebuild_renders_only_the_pdfs_whose_standards_changed(tmp_path: Path)
 
     def build(*python: str) -> tuple[dict[str, int], dict[str, bytes]]:
         command = [sys.executable, *python, "-m", "builder.cli", "build", "--timings", "--out", str(tmp_path / "site")]
-        result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        result = subprocess.run(
+            command, cwd=project, capture_output=True, text=True, timeout=900, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        )
         assert result.returncode == 0, result.stderr
         imported[:] = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")]
         counts = {what: int(n) for what, n in re.findall(r"pdfs (rendered|reused) (\d+)", result.stdout)}
