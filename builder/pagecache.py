@@ -18,6 +18,7 @@ the cache makes the same site, byte for byte, as one without it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -41,14 +42,22 @@ KEEP_FILES = 8
 def namespace(edition_key: str) -> str:
     """The file name's hash: everything a page depends on that the memo's own keys leave out, and the kind of build
     (edition_key: the national edition, or which council's)."""
+    h = hashlib.sha256(f"{FORMAT}\0{edition_key}\0{_builder_digest()}".encode())
+    return h.hexdigest()[:32]
+
+
+@functools.cache
+def _builder_digest() -> str:
+    """The builder's code, the installed packages, Python and the schemas: worked out once a process (oap build
+    runs once; the page and load caches both use it)."""
     from . import incremental
     from .validate import SCHEMA_DIR
 
-    h = hashlib.sha256(f"{FORMAT}\0{edition_key}\0python={sys.version}\0".encode())
+    h = hashlib.sha256(f"python={sys.version}\0".encode())
     h.update(incremental.code_digest().encode() + b"\0" + incremental.packages_digest().encode() + b"\0")
     for path in sorted(SCHEMA_DIR.glob("*.json")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:32]
+    return h.hexdigest()
 
 
 class DiskMemo(PageMemo):
@@ -84,8 +93,8 @@ def read(path: Path) -> dict[str, tuple[str, str]]:
     for name, entry in data[1].items():
         if not (isinstance(entry, list) and len(entry) == 3 and all(isinstance(part, str) for part in entry)):
             return {}
-        key, text, digest = entry
-        if _digest(text) == digest:  # else damaged on disk: left out, so the page is rendered again
+        key, text, written = entry
+        if digest(text) == written:  # else damaged on disk: left out, so the page is rendered again
             pages[name] = (key, text)
     with contextlib.suppress(OSError):
         os.utime(path)  # in use: pruning keeps it
@@ -93,13 +102,19 @@ def read(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def write(path: Path, pages: dict[str, tuple[str, str]]) -> None:
-    """Write the pages to path: a temporary file in the same folder, renamed into place (a reader sees a whole file)."""
+    """Write the pages to path (see write_json)."""
+    write_json(path, [FORMAT, {name: [key, text, digest(text)] for name, (key, text) in pages.items()}])
+
+
+def write_json(path: Path, value: object) -> None:
+    """Write value to path as JSON: a temporary file in the same folder, renamed into place (a reader sees a whole
+    file). Best effort: a cache that cannot be written only means a slower next build."""
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump([FORMAT, {name: [key, text, _digest(text)] for name, (key, text) in pages.items()}], f, ensure_ascii=False)
+            json.dump(value, f, ensure_ascii=False)
         os.replace(tmp, path)
         tmp = None
     except OSError:
@@ -110,7 +125,7 @@ def write(path: Path, pages: dict[str, tuple[str, str]]) -> None:
                 Path(tmp).unlink()
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -35,6 +35,8 @@ PDF_CACHE = Path(".oap-cache") / "pdf"
 """Where a build keeps rendered PDFs for the next one (builder.pdfcache.PdfCache), under the project's root: beside its
 sources, so one checkout's cache never serves another's and a test's temporary project has its own; outside the
 output folder; ignored by git and removed by `make clean`."""
+LOAD_CACHE = Path(".oap-cache") / "load"
+"""Where `oap build` keeps each unchanged standards file's checked standards for the next one (builder.loadcache)."""
 PAGE_CACHE = Path(".oap-cache") / "pages"
 """Where `oap build` keeps the last build's generated pages for the next one (builder.pagecache), beside the PDFs."""
 
@@ -111,15 +113,18 @@ class Output:
     pdf_dir: Path | None = None
 
 
-def gather(root: Path, council: Path | None = None, *, previous: Path | None = None, timings: Timings | None = None) -> Edition:
+def gather(
+    root: Path, council: Path | None = None, *, previous: Path | None = None, timings: Timings | None = None, cache: Path | None = None
+) -> Edition:
     """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem.
 
-    previous: the previous edition's data/standards.json, to say what changed since (builder.changes)."""
+    previous: the previous edition's data/standards.json, to say what changed since (builder.changes). cache: the
+    folder of a LoadCache, for the standards of files unchanged since the last build (builder.loadcache)."""
     t = timings or Timings()
     with t.stage("load"):
         from .project import load_corpus  # in the stage: importing the checker (jsonschema) is part of its time
 
-        national: Corpus = load_corpus(root)
+        national: Corpus = load_corpus(root, cache=cache)
     loaded = None
     if council is not None:
         from .overlay import load_overlay  # council loading needs Markdown and nh3; the national check does not

@@ -65,7 +65,7 @@ def build(
     root, out = root.absolute(), out.absolute()
     t = timings or Timings()
     if edition is None:
-        edition = pipeline.gather(root, council, timings=t)  # raises OapError before anything is written
+        edition = pipeline.gather(root, council, timings=t, cache=root / pipeline.LOAD_CACHE)  # raises OapError before anything is written
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)

@@ -175,7 +175,7 @@ class Renderer:
         for phase in v.phases.values():
             in_phase = [s for s in self.corpus.standards if s.phase == phase.id]
             page(f"families/{phase.id}.md", "families-phase.md.j2", memo.scope(in_phase), phase=phase, standards=in_phase)
-        self._family_path(page, memo)
+        self._family_path(page, memo, pages)
         for path in [p for p in pages if p.startswith("families/")]:  # every acronym explained (builder/acronyms.py)
             pages[path] = memo.derived(path, "acronyms", pages[path], lambda text: acronyms.link_acronyms(text, v))
         if self.edition.changes is not None:  # for families too: every acronym explained, as on their pages
@@ -197,9 +197,13 @@ class Renderer:
         memo.finish()
         return site
 
-    def _family_path(self, page: Callable[..., None], memo: PageMemo) -> None:
+    def _family_path(self, page: Callable[..., None], memo: PageMemo, pages: dict[str, str]) -> None:
         """The families' guided path (builder/familypath.py): its first question, a second for each stage, and an
-        answer for each stage and choice."""
+        answer for each stage and choice.
+
+        An answer is worked out only when its page is rendered (a kept page needs none of it): its key is what it
+        is made from, the stage's standards, the stage and the choice (the vocabularies and the council are in every
+        page's key)."""
         v, council = self.vocab, self.edition.council
         stages, choices = familypath.stages(v), familypath.choices(v)
         page(f"{familypath.PATH}/index.md", "family-path-start.md.j2", memo.scope(()), stages=stages)
@@ -207,11 +211,16 @@ class Renderer:
             in_stage = [s for s in self.corpus.standards if familypath.applies(s, stage)]
             page(f"{familypath.PATH}/{stage.id}/index.md", "family-path-stage.md.j2", memo.scope(()), stage=stage, choices=choices)
             for choice in choices:
-                a = familypath.answer(v, in_stage, stage, choice)
-                local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
-                letter = familypath.pre_text(familypath.letter(v, a), v)
+
+                def answer(in_stage: list[Standard] = in_stage, stage: familypath.Stage = stage, choice: familypath.Choice = choice) -> str:
+                    a = familypath.answer(v, in_stage, stage, choice)
+                    local = council.services_for_needs(stage.phase, choice.need_types, a.areas) if council else []
+                    letter = familypath.pre_text(familypath.letter(v, a), v)
+                    return self.page("family-path-answer.md.j2", a=a, choices=choices, letter=letter, local_services=local)
+
                 path = f"{familypath.PATH}/{stage.id}/{choice.id}.md"
-                page(path, "family-path-answer.md.j2", memo.scope(in_stage), a=a, choices=choices, letter=letter, local_services=local)
+                made_of = memo.scope({"stage": stage, "choice": choice, "choices": choices})
+                pages[path] = memo.page(path, f"family-path-answer.md.j2 {memo.scope(in_stage)} {made_of}", answer)
 
 
 PASS_START, PASS_END = "<!--oap:html-->", "<!--/oap:html-->"

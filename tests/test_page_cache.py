@@ -7,10 +7,13 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from builder import incremental, pagecache, pipeline
+from builder import incremental, loadcache, pagecache, pipeline
+from builder import project as projectmodule
+from builder.errors import OapError
 from builder.pagecache import DiskMemo
 
 from .conftest import FIXTURE_STANDARD, make_project, run_oap
@@ -111,16 +114,15 @@ def _same_key_other_text(raw: bytes) -> bytes:
 def test_a_changed_builder_uses_a_cache_file_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file's name holds the builder's code, the installed packages and the schemas: a new version of any of
     them starts from an empty cache (a page's own key covers only what a preview rebuild can change)."""
+    pagecache._builder_digest.cache_clear()
+    monkeypatch.setattr(pagecache, "_builder_digest", pagecache._builder_digest.__wrapped__)  # worked out afresh each time
     before = pagecache.namespace("national")
     assert pagecache.namespace("national") == before != pagecache.namespace("council example")
-    monkeypatch.setattr(pagecache, "FORMAT", "oap page cache 999")
-    assert pagecache.namespace("national") != before
-    monkeypatch.undo()
-    monkeypatch.setattr(incremental, "code_digest", lambda: "another builder")
-    assert pagecache.namespace("national") != before
-    monkeypatch.undo()
-    monkeypatch.setattr(incremental, "packages_digest", lambda: "another Markdown")
-    assert pagecache.namespace("national") != before
+    for name, value in [("code_digest", "another builder"), ("packages_digest", "another Markdown")]:
+        with monkeypatch.context() as m:
+            m.setattr(incremental, name, lambda value=value: value)
+            assert pagecache.namespace("national") != before
+    assert pagecache.namespace("national") == before
 
 
 def test_pruning_keeps_the_latest_files_and_clears_killed_writes(tmp_path: Path) -> None:
@@ -134,3 +136,88 @@ def test_pruning_keeps_the_latest_files_and_clears_killed_writes(tmp_path: Path)
     pagecache.prune(tmp_path, now=1000 + 3600 * 2)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == [".tmp-running.json", *[f"{i:02}.json" for i in range(3, pagecache.KEEP_FILES + 3)]]
+
+
+# -- the standards of unchanged files (builder.loadcache) ------------------------------------------------------------
+
+
+def load(project: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
+    """load_corpus with the load cache, as a new process would (this process's own caches emptied); the standards
+    files it read."""
+    for kept in (projectmodule._cache, projectmodule._file_cache, projectmodule._vocab_cache):
+        kept.clear()
+    read: list[str] = []
+    real = projectmodule.load_yaml
+
+    def counting(path: Path, rel: str, **kwargs: Any) -> Any:
+        if "vocabularies" not in rel:
+            read.append(rel)
+        return real(path, rel, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(projectmodule, "load_yaml", counting)
+        return projectmodule.load_corpus(project, cache=project / pipeline.LOAD_CACHE), read
+
+
+def test_unchanged_standards_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(tmp_path / "project", FILES)
+    first, read = load(project, monkeypatch)
+    assert sorted(read) == sorted(FILES)
+    again, read = load(project, monkeypatch)
+    assert read == [] and again == first
+    (project / "standards" / "cognition-and-learning" / "primary.yaml").write_text(EDITED, encoding="utf-8")
+    edited, read = load(project, monkeypatch)
+    assert read == ["standards/cognition-and-learning/primary.yaml"]
+    for kept in (projectmodule._cache, projectmodule._file_cache, projectmodule._vocab_cache):
+        kept.clear()
+    assert edited == projectmodule.load_corpus(project)  # the same as a load with no cache at all
+    assert edited.standards[0].title == "Fixture standard, edited"
+
+
+def test_a_changed_vocabulary_reads_every_file_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A standard is checked against the vocabularies: when one changes, no file's standards are taken as they were."""
+    project = make_project(tmp_path / "project", FILES)
+    load(project, monkeypatch)
+    areas = project / "standards" / "vocabularies" / "areas.yaml"
+    areas.write_text(areas.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    _, read = load(project, monkeypatch)
+    assert sorted(read) == sorted(FILES)
+
+
+def test_a_file_with_a_problem_is_never_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its messages come from loading it, every time."""
+    bad = FIXTURE_STANDARD.replace("review_due: 2027-11-01", "review_due: 2027-13-01")
+    project = make_project(tmp_path / "project", {**FILES, "standards/cognition-and-learning/primary.yaml": bad})
+    messages = []
+    for _ in range(2):
+        with pytest.raises(OapError) as caught:
+            load(project, monkeypatch)
+        messages.append([str(p) for p in caught.value.problems])
+    assert messages[0] == messages[1] and any("primary.yaml:17" in m for m in messages[0])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda raw: raw[:-40], id="cut-short"),
+        pytest.param(lambda raw: json.dumps([loadcache.FORMAT, {"x": 1}]).encode(), id="wrong-types"),
+        pytest.param(lambda raw: raw.replace(b"Fixture standard", b"Tampered standard"), id="text-changed"),
+        pytest.param(lambda raw: _digest_matches_but_not_a_standard(raw), id="not-standards"),
+    ],
+)
+def test_a_damaged_load_cache_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: object) -> None:
+    project = make_project(tmp_path / "project", FILES)
+    first, _ = load(project, monkeypatch)
+    (path,) = (project / pipeline.LOAD_CACHE).glob("*.json")
+    assert callable(damage)
+    path.write_bytes(damage(path.read_bytes()))
+    again, read = load(project, monkeypatch)
+    assert read and again == first
+    third, read = load(project, monkeypatch)
+    assert read == [] and third == first  # written afresh
+
+
+def _digest_matches_but_not_a_standard(raw: bytes) -> bytes:
+    fmt, entries = json.loads(raw)
+    payload = json.dumps([[{"id": "only an id"}, "x.yaml:1"]])
+    return json.dumps([fmt, {rel: [key, payload, pagecache.digest(payload)] for rel, (key, _, _) in entries.items()}]).encode()
