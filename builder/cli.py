@@ -260,7 +260,7 @@ def _build(
     quiet: bool = False,
     previous: Path | None = None,
 ) -> int:
-    from .pipeline import Timings, gather
+    from .pipeline import LOAD_CACHE, Timings, gather
     from .progress import StderrNow, shown
     from .publish import BuildFailed, build
 
@@ -277,7 +277,7 @@ def _build(
     try:
         spent = Timings()
         with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-            edition = gather(project.source, council, previous=previous, timings=spent)
+            edition = gather(project.source, council, previous=previous, timings=spent, cache=project.work / LOAD_CACHE)
             corpus = edition.corpus
             _warn_overdue(corpus)
             _warn_local_rates(edition)

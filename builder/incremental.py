@@ -1,6 +1,6 @@
 """A build with nothing changed finds every PDF in the cache without writing any print HTML (issue 16).
 
-builder.pdf.PdfCache keys each PDF by its print HTML, so a build had to write the print HTML of every document (a
+builder.pdfcache.PdfCache keys each PDF by its print HTML, so a build had to write the print HTML of every document (a
 few seconds) just to learn that nothing changed. Here a whole build has a key of its own: everything the print
 HTML is made from, and the renderer. After a build whose PDFs all came from or went into the cache, the cache keeps
 a small list (a "build list") of which cached PDF each document is; the next build with the same key copies them
@@ -14,7 +14,7 @@ The key covers, conservatively:
     made counts;
   - the version of every installed Python package (Jinja, Markdown, WeasyPrint and its libraries);
   - SOURCE_DATE_EPOCH (the documents' printed creation date), and Python's version (its standard library);
-  - the renderer's fingerprint (builder.pdf.renderer_fingerprint: fonts, system libraries, PDF options).
+  - the renderer's fingerprint (builder.pdfcache.renderer_fingerprint: fonts, system libraries, PDF options).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .edition import Edition
-    from .pdf import PdfCache
+    from .pdfcache import PdfCache
 
 PACKAGE = Path(__file__).resolve().parent
 """The builder package: every file in it is part of the key (the national edition's data copied into a wheel is not:

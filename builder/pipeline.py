@@ -26,14 +26,19 @@ from .edition import Edition, build_date
 from .model import Corpus
 
 if TYPE_CHECKING:
+    from .printdocs import PrintDocument
     from .web import PageMemo
 
 STAGES = ("load", "overlay", "model", "print", "pdf", "web", "data", "publish")
 """The named stages, in the order they run."""
 PDF_CACHE = Path(".oap-cache") / "pdf"
-"""Where a build keeps rendered PDFs for the next one (builder.pdf.PdfCache), under the project's root: beside its
+"""Where a build keeps rendered PDFs for the next one (builder.pdfcache.PdfCache), under the project's root: beside its
 sources, so one checkout's cache never serves another's and a test's temporary project has its own; outside the
 output folder; ignored by git and removed by `make clean`."""
+LOAD_CACHE = Path(".oap-cache") / "load"
+"""Where `oap build` keeps each unchanged standards file's checked standards for the next one (builder.loadcache)."""
+PAGE_CACHE = Path(".oap-cache") / "pages"
+"""Where `oap build` keeps the last build's generated pages for the next one (builder.pagecache), beside the PDFs."""
 
 
 class Listener(Protocol):
@@ -108,15 +113,18 @@ class Output:
     pdf_dir: Path | None = None
 
 
-def gather(root: Path, council: Path | None = None, *, previous: Path | None = None, timings: Timings | None = None) -> Edition:
+def gather(
+    root: Path, council: Path | None = None, *, previous: Path | None = None, timings: Timings | None = None, cache: Path | None = None
+) -> Edition:
     """Load and check everything, once: the national corpus, then the council's overlay; raise OapError with every problem.
 
-    previous: the previous edition's data/standards.json, to say what changed since (builder.changes)."""
+    previous: the previous edition's data/standards.json, to say what changed since (builder.changes). cache: the
+    folder of a LoadCache, for the standards of files unchanged since the last build (builder.loadcache)."""
     t = timings or Timings()
     with t.stage("load"):
         from .project import load_corpus  # in the stage: importing the checker (jsonschema) is part of its time
 
-        national: Corpus = load_corpus(root)
+        national: Corpus = load_corpus(root, cache=cache)
     loaded = None
     if council is not None:
         from .overlay import load_overlay  # council loading needs Markdown and nh3; the national check does not
@@ -154,20 +162,25 @@ def render(
     sizes: dict[str, int] = {}
     if pdf_dir is not None:
         from . import incremental
-        from .pdf import PdfCache, render_pdfs
-        from .printdocs import print_documents
+        from .pdfcache import PdfCache
 
         with t.stage("print"):
             # With nothing changed since a build whose PDFs are all cached, they are found without any print HTML.
             cache = PdfCache(pdf_cache) if pdf_cache else None
             key = incremental.build_key(edition, cache.fingerprint()) if cache else None
             found = incremental.reuse(cache, key) if cache else None
-            docs = print_documents(edition) if found is None else []
+            docs: list[PrintDocument] = []
+            if found is None:
+                from .printdocs import print_documents
+
+                docs = print_documents(edition)
         with t.stage("pdf"):
             if cache and found is not None:
                 sizes = incremental.write(found, pdf_dir)
                 cache.rendered, cache.reused = [], list(found)
             else:
+                from .pdf import render_pdfs  # imports WeasyPrint (about a second): only when a PDF may need rendering
+
                 sizes = render_pdfs(
                     docs, pdf_dir, cache=cache, done=lambda n, pages: t.advance("pdf", n, len(docs), _pdf_note(n, len(docs), pages))
                 )

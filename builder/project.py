@@ -7,12 +7,15 @@ import hashlib
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import model
 from .errors import OapError, Problem
 from .load import MAX_BYTES, YAML_SUFFIXES, Document, case_slip, load_yaml, walk
 from .validate import check_standard, check_vocabularies, schema_problems
+
+if TYPE_CHECKING:
+    from .loadcache import LoadCache
 
 VOCABULARIES: dict[str, type] = {
     "areas": model.Area,
@@ -73,8 +76,11 @@ def _signature(root: Path) -> tuple[Any, ...]:
     return (tuple(entries), tuple(unread))
 
 
-def load_corpus(root: Path) -> model.Corpus:
-    """Load and check every vocabulary and standard under root/standards; raise OapError with all problems."""
+def load_corpus(root: Path, *, cache: Path | None = None) -> model.Corpus:
+    """Load and check every vocabulary and standard under root/standards; raise OapError with all problems.
+
+    cache, when given, is the folder of a LoadCache (builder.loadcache): the standards of files unchanged since the
+    last build are taken from it."""
     root = root.resolve()
     sig = _signature(root)
     cached = _cache.get(root)
@@ -85,8 +91,17 @@ def load_corpus(root: Path) -> model.Corpus:
     problems.extend(vocab_problems)
     standards: list[model.Standard] = []
     vocab_key = tuple(_digest(p) for p in sorted((standards_dir(root) / "vocabularies").glob("*.y*ml")))
+    disk = None
+    if cache is not None:
+        from .loadcache import LoadCache
+
+        disk = LoadCache(cache)
     for path, area, phase in _standards_files(root, problems, vocab):
-        standards.extend(_load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase, within=root))
+        standards.extend(
+            _load_standards_file_cached(path, _rel(path, root), vocab, vocab_key, problems, area, phase, within=root, disk=disk)
+        )
+    if disk is not None:
+        disk.save()
     _check_unique([(s.id, s.source) for s in standards], problems)
     if problems or vocab is None:
         raise OapError(problems)
@@ -118,17 +133,24 @@ def _load_standards_file_cached(
     phase: str | None,
     *,
     within: Path,
+    disk: LoadCache | None = None,
 ) -> list[model.Standard]:
-    """load_standards_file, reusing the last result while the file's bytes and the vocabularies are the same."""
+    """load_standards_file, reusing the last result while the file's bytes and the vocabularies are the same: this
+    process's, or the last build's from disk."""
     key = (vocab_key, vocab is not None, _digest(path), rel, area, phase)
     cached = _file_cache.get(path)
     if cached is None or cached[0] != key:
-        found: list[Problem] = []
-        cached = _file_cache[path] = (
-            key,
-            load_standards_file(path, rel, vocab, found, folder_area=area, file_phase=phase, within=within),
-            found,
-        )
+        disk_key = disk.key(tuple(k.hex() for k in vocab_key), *key[1:]) if disk is not None and vocab is not None else ""
+        kept = disk.get(rel, disk_key) if disk is not None and disk_key else None
+        if kept is not None:
+            cached = _file_cache[path] = (key, kept, [])
+        else:
+            found: list[Problem] = []
+            loaded: list[tuple[dict[str, Any], str]] = []
+            standards = load_standards_file(path, rel, vocab, found, folder_area=area, file_phase=phase, within=within, loaded=loaded)
+            cached = _file_cache[path] = (key, standards, found)
+            if disk is not None and disk_key and not found:
+                disk.put(rel, disk_key, loaded)
     problems.extend(cached[2])
     return list(cached[1])
 
@@ -259,8 +281,10 @@ def load_standards_file(
     key: str = "standards",
     doc: Document | None = None,
     within: Path | None = None,
+    loaded: list[tuple[dict[str, Any], str]] | None = None,
 ) -> list[model.Standard]:
-    """Load and check one file of standards; append its problems and return the good standards."""
+    """Load and check one file of standards; append its problems and return the good standards (and, to loaded when
+    given, the data and source of each: builder.loadcache keeps them)."""
     if doc is None:
         doc, errs = load_yaml(path, rel, within=within)
         problems.extend(errs)
@@ -281,6 +305,8 @@ def load_standards_file(
         problems.extend(errs)
         line = doc.where((key, i))[0]
         out.append(model.build(model.Standard, data, source=f"{rel}:{line}", local=local))
+        if loaded is not None:
+            loaded.append((data, f"{rel}:{line}"))
     return out
 
 

@@ -21,6 +21,7 @@ from . import pipeline
 from .edition import Edition
 from .errors import OapError, Problem, blame
 from .mkdocs_plugin import MARKER, OapPlugin
+from .pagecache import DiskMemo, edition_key
 from .pipeline import Timings
 
 SOURCE_MARKERS = ("mkdocs.yml", "pyproject.toml", "standards/vocabularies", ".git", "council.yaml", "school.yaml")
@@ -64,7 +65,7 @@ def build(
     root, out = root.absolute(), out.absolute()
     t = timings or Timings()
     if edition is None:
-        edition = pipeline.gather(root, council, timings=t)  # raises OapError before anything is written
+        edition = pipeline.gather(root, council, timings=t, cache=root / pipeline.LOAD_CACHE)  # raises OapError before anything is written
     check_output_folder(out, root)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
@@ -79,7 +80,10 @@ def build(
         with tempfile.TemporaryDirectory(prefix=f"oap-pdf-{os.getpid()}-") as pdf_tmp:
             # The plugin publishes exactly the edition gathered and checked here, whatever the environment says.
             pdf_dir = Path(pdf_tmp) if pdf and plugin.config.pdf else None
-            plugin.prepared = pipeline.render(edition, pdf_dir=pdf_dir, pdf_cache=root / pipeline.PDF_CACHE, timings=t)
+            # The pages of the last build are reused where nothing they show changed (builder.pagecache).
+            memo = DiskMemo(root / pipeline.PAGE_CACHE, edition_key(edition.council))
+            plugin.prepared = pipeline.render(edition, pdf_dir=pdf_dir, pdf_cache=root / pipeline.PDF_CACHE, timings=t, memo=memo)
+            memo.save()
             # A write that finds the disk full names no file: it was the output's. MkDocs logs a page's OS error
             # before raising it; oap reports it once, as one line.
             with t.stage("publish"), blame(out), _quiet(logging.getLogger("mkdocs.commands.build"), _os_error_logged):
