@@ -149,13 +149,28 @@ def in_answer(a: Answer) -> list[Standard]:
 
 def letter(vocab: Vocabularies, a: Answer) -> str:
     """The plain-text letter a family can copy, asking how the setting provides the standards the answer names."""
-    return _text_environment().get_template("family-path-letter.txt.j2").render(v=vocab, a=a, standards=in_answer(a))
+    return _text_environment(_letter_templates()).get_template(LETTER).render(v=vocab, a=a, standards=in_answer(a))
 
 
-@functools.cache
-def _text_environment() -> jinja2.Environment:
-    """One environment for every letter: made afresh for each of the 40 answers, its template was compiled 40 times,
-    over a second of every build and of every preview after a save (it still reloads a template that changed)."""
+LETTER = "family-path-letter.txt.j2"
+LETTER_TEMPLATES = (LETTER, "_family-path-words.md.j2")
+"""The letter's template and the one it imports: their text is the cached environment's key."""
+
+
+def _letter_templates() -> str:
+    """The letter templates' text (two small files, read for each letter: far cheaper than compiling them)."""
+    from importlib.resources import files
+
+    folder = files("builder") / "templates"
+    return "\0".join((folder / name).read_text(encoding="utf-8") for name in LETTER_TEMPLATES)
+
+
+@functools.lru_cache(maxsize=1)
+def _text_environment(templates: str) -> jinja2.Environment:
+    """One environment while the letter templates' text stays the same: made afresh for each of the 40 answers, the
+    template was compiled 40 times, over a second of every build and of every preview after a save. Keyed on the
+    text, not on Jinja's check of the file's modification time, which misses a save that keeps the time (cp -p, or
+    two saves within the file system's clock step)."""
     return environment("text")
 
 

@@ -426,6 +426,23 @@ def test_after_a_title_edit_and_a_text_edit_the_preview_serves_what_a_full_build
         assert_serves_a_fresh_build(running, config, SERVE_ENV, tmp_path / "site-text", "after a text edit")
 
 
+def test_a_whole_setting_standards_new_title_reaches_every_families_path_answer(tmp_path: Path) -> None:
+    """A standard with no need types (whole-setting) is in every answer of its stage ("for every child"), so each
+    answer page's key holds it: after its title changes, the preview's pages are what a render without the memo makes."""
+    project = fixture_project(tmp_path / "project")
+    memo = PageMemo()
+    pipeline.render(pipeline.gather(project), memo=memo)
+    source = project / "standards" / "whole-setting" / "primary.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert "title: A calm, predictable classroom\n" in text
+    source.write_text(text.replace("title: A calm, predictable classroom\n", "title: A calm room, retitled\n", 1), encoding="utf-8")
+    edition = pipeline.gather(project)
+    served = pipeline.render(edition, memo=memo)
+    answers = [p for p, page in served.pages.items() if p.startswith("families/support/primary/") and "A calm room, retitled" in page]
+    assert answers, "the retitled whole-setting standard is on no primary answer page"
+    assert served.pages == pipeline.render(edition).pages
+
+
 def test_after_a_title_edit_the_preview_makes_one_finder_item_and_the_same_pages_and_data(tmp_path: Path) -> None:
     """The finder is made item by item and the preview keeps each standard's item: after a title edit only the edited
     standard's item is made again (and not the pages that count payers and providers), and every page and data file (the finder, standards.json, whose unchanged entries'
