@@ -70,9 +70,13 @@ class DiskMemo(PageMemo):
         self._kept = read(self.path)
 
     def finish(self) -> None:
-        """A render ended: keep its pages, and the last build's pages it did not ask for. A page inside a page (the
-        finder's items) is asked for only when the page holding it is rendered, which the next build may need."""
-        self._kept, self._building = {**self._kept, **self._building}, {}
+        """A render ended: keep its pages, and the last build's parts of a page that was not rendered again. A page
+        inside a page (the finder's items, "teachers/finder.md <id>") is asked for only when the page holding it is
+        rendered, which the next build may need; once that page is rendered, the parts it did not ask for are of
+        standards gone since, and are dropped (as is a whole page not asked for: it is no longer in the edition)."""
+        rendered = set(self.rendered)
+        earlier = {name: entry for name, entry in self._kept.items() if " " in name and name.split(" ", 1)[0] not in rendered}
+        self._kept, self._building = {**earlier, **self._building}, {}
 
     def save(self) -> None:
         """Write this build's pages (best effort: a cache that cannot be written only means a slower next build)."""

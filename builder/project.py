@@ -137,7 +137,11 @@ def _load_standards_file_cached(
 ) -> list[model.Standard]:
     """load_standards_file, reusing the last result while the file's bytes and the vocabularies are the same: this
     process's, or the last build's from disk."""
-    key = (vocab_key, vocab is not None, _digest(path), rel, area, phase)
+    # where the path really leads is in the key: a file swapped for a link (perhaps to outside the project, which
+    # load_standards_file refuses) is loaded and checked again, never answered from the cache
+    key = (vocab_key, vocab is not None, _digest(path), rel, area, phase, path.is_symlink(), os.path.realpath(path))
+    if disk is not None:
+        disk.seen.add(rel)  # listed this build: kept on disk even when this build loads nothing (a vocabulary broke)
     cached = _file_cache.get(path)
     if cached is None or cached[0] != key:
         disk_key = disk.key(tuple(k.hex() for k in vocab_key), *key[1:]) if disk is not None and vocab is not None else ""

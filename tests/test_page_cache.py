@@ -74,6 +74,15 @@ def test_only_the_pages_showing_an_edited_standard_are_rendered_again(tmp_path: 
     assert 0 < len(memo.rendered) < everything / 2
     uncached = pipeline.render(pipeline.gather(project))
     assert edited.pages == uncached.pages and edited.files == uncached.files
+    # a vocabulary is in every page's key: a provider's new name reaches every page that shows it
+    providers = project / "standards" / "vocabularies" / "providers.yaml"
+    providers.write_text(
+        providers.read_text(encoding="utf-8").replace("name: Teaching assistant (TA)", "name: Classroom assistant (TA)"), encoding="utf-8"
+    )
+    renamed, memo = render(project)
+    assert any("Classroom assistant" in page for page in renamed.pages.values())
+    uncached = pipeline.render(pipeline.gather(project))
+    assert renamed.pages == uncached.pages and renamed.files == uncached.files
 
 
 @pytest.mark.parametrize(
@@ -165,12 +174,14 @@ def test_unchanged_standards_files_are_not_read_again(tmp_path: Path, monkeypatc
     assert sorted(read) == sorted(FILES)
     again, read = load(project, monkeypatch)
     assert read == [] and again == first
+    assert [s.source for s in again.standards] == [s.source for s in first.standards]  # file:line is not compared by ==
     (project / "standards" / "cognition-and-learning" / "primary.yaml").write_text(EDITED, encoding="utf-8")
     edited, read = load(project, monkeypatch)
     assert read == ["standards/cognition-and-learning/primary.yaml"]
     for kept in (projectmodule._cache, projectmodule._file_cache, projectmodule._vocab_cache):
         kept.clear()
-    assert edited == projectmodule.load_corpus(project)  # the same as a load with no cache at all
+    uncached = projectmodule.load_corpus(project)
+    assert edited == uncached and [s.source for s in edited.standards] == [s.source for s in uncached.standards]
     assert edited.standards[0].title == "Fixture standard, edited"
 
 
@@ -182,6 +193,46 @@ def test_a_changed_vocabulary_reads_every_file_again(tmp_path: Path, monkeypatch
     areas.write_text(areas.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     _, read = load(project, monkeypatch)
     assert sorted(read) == sorted(FILES)
+
+
+def test_a_file_swapped_for_a_link_to_outside_the_project_is_checked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same bytes behind a link that leads outside the project: refused, as a load with no cache refuses it."""
+    project = make_project(tmp_path / "project", FILES)
+    load(project, monkeypatch)
+    primary = project / "standards" / "cognition-and-learning" / "primary.yaml"
+    outside = tmp_path / "outside.yaml"
+    primary.rename(outside)
+    primary.symlink_to(outside)
+    with pytest.raises(OapError) as caught:
+        load(project, monkeypatch)
+    assert any("outside the project" in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_broken_vocabulary_keeps_the_files_loads_for_the_next_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that stops at a vocabulary loads no standards file: the load cache keeps them all for when it is fixed."""
+    project = make_project(tmp_path / "project", FILES)
+    load(project, monkeypatch)
+    areas = project / "standards" / "vocabularies" / "areas.yaml"
+    good = areas.read_text(encoding="utf-8")
+    areas.write_text("areas: [\n", encoding="utf-8")
+    with pytest.raises(OapError):
+        load(project, monkeypatch)
+    areas.write_text(good, encoding="utf-8")
+    _, read = load(project, monkeypatch)
+    assert read == []
+
+
+def test_the_finder_items_of_a_removed_standard_are_not_kept(tmp_path: Path) -> None:
+    """Once the finder is rendered again, the items it did not ask for are of standards gone: the cache drops them."""
+    project = make_project(tmp_path / "project", FILES)
+    render(project)
+    secondary = project / "standards" / "cognition-and-learning" / "secondary.yaml"
+    secondary.write_text(SECONDARY.replace("cl-sec-fixture-one", "cl-sec-fixture-renamed"), encoding="utf-8")
+    _, memo = render(project)
+    assert "teachers/finder.md cl-sec-fixture-renamed" in memo.rendered
+    kept = pagecache.read(memo.path)
+    assert "teachers/finder.md cl-sec-fixture-renamed" in kept and "teachers/finder.md cl-pri-fixture-one" in kept
+    assert "teachers/finder.md cl-sec-fixture-one" not in kept
 
 
 def test_a_file_with_a_problem_is_never_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
