@@ -277,7 +277,9 @@ def _build(
     try:
         spent = Timings()
         with shown(quiet=quiet) as spent.listener:  # closed (a live display erased) before any problem is printed
-            edition = gather(project.source, council, previous=previous, timings=spent, cache=project.work / LOAD_CACHE)
+            # the build cache only in a whole project: a --root without mkdocs.yml is left exactly as it was
+            cache = project.work / LOAD_CACHE if (project.source / "mkdocs.yml").is_file() else None
+            edition = gather(project.source, council, previous=previous, timings=spent, cache=cache)
             corpus = edition.corpus
             _warn_overdue(corpus)
             _warn_local_rates(edition)
