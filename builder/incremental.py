@@ -105,8 +105,10 @@ def code_digest(package: Path | None = None) -> str:
 
 
 def packages_digest() -> str:
-    """A hash of the name and version of every installed Python package."""
-    found = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    """A hash of the name and version of every installed Python package, each once (a package found through two
+    entries of sys.path, such as the current folder's .egg-info under `python -c` and again through PYTHONPATH, is
+    one package: counted twice, the key differed between processes)."""
+    found = sorted({f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()})
     return hashlib.sha256("\n".join(found).encode()).hexdigest()
 
 
