@@ -155,17 +155,27 @@ def record(cache: PdfCache, key: str | None, names: list[str]) -> None:
     if key is None or any(name not in cache.files for name in names):
         return
     folder = cache.folder / BUILDS
-    tmp: str | None = None
+    write_json(folder / f"{key}.json", {name: cache.files[name] for name in names})
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({name: cache.files[name] for name in names}, f)
-        os.replace(tmp, folder / f"{key}.json")
-        tmp = None
         lists = sorted(((p.stat().st_mtime, p) for p in folder.glob("*.json")), reverse=True)
         for _, path in lists[KEEP_BUILDS:]:
             path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def write_json(path: Path, value: object) -> None:
+    """Write value to path as JSON: a temporary file in the same folder, renamed into place (a reader sees a whole
+    file). Best effort: a cache that cannot be written only means a slower next build. Shared by the build lists
+    here and the page and load caches (builder.pagecache, builder.loadcache)."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f, ensure_ascii=False)
+        os.replace(tmp, path)
+        tmp = None
     except OSError:
         pass
     finally:

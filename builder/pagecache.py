@@ -23,11 +23,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .incremental import write_json
 from .web import PageMemo
 
 if TYPE_CHECKING:
@@ -108,25 +108,6 @@ def read(path: Path) -> dict[str, tuple[str, str]]:
 def write(path: Path, pages: dict[str, tuple[str, str]]) -> None:
     """Write the pages to path (see write_json)."""
     write_json(path, [FORMAT, {name: [key, text, digest(text)] for name, (key, text) in pages.items()}])
-
-
-def write_json(path: Path, value: object) -> None:
-    """Write value to path as JSON: a temporary file in the same folder, renamed into place (a reader sees a whole
-    file). Best effort: a cache that cannot be written only means a slower next build."""
-    tmp: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, ensure_ascii=False)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
 
 
 def digest(text: str) -> str:
