@@ -355,25 +355,20 @@ def test_after_random_edits_the_preview_serves_exactly_what_a_fresh_build_makes(
             ("the file fixed", lambda: edit(project / EDITED, retitle, good)),
         ]
         for what, step in steps:
-            builds = running.log.read_text(encoding="utf-8").count("pages filled in:")
-            step()
-            deadline = time.monotonic() + PATIENCE
-            while running.log.read_text(encoding="utf-8").count("pages filled in:") == builds:
-                assert time.monotonic() < deadline, f"no rebuild after {what}:\n{running.log.read_text()[-3000:]}"
-                time.sleep(0.1)
+            rebuilt(running, step, what)
             if what == "a broken file":
                 running.wait_for(lambda html: "oap-problems" in html)
                 continue
             assert_serves_a_fresh_build(running, fresh_config, env, tmp_path / "fresh-site", f"after {what}")
 
 
-def rebuilt(running: Preview, change: Callable[[], None]) -> None:
+def rebuilt(running: Preview, change: Callable[[], None], what: str = "the change") -> None:
     """Make the change and wait until the server has rebuilt after it."""
     builds = running.log.read_text(encoding="utf-8").count("pages filled in:")
     change()
     deadline = time.monotonic() + PATIENCE
     while running.log.read_text(encoding="utf-8").count("pages filled in:") == builds:
-        assert time.monotonic() < deadline, f"no rebuild:\n{running.log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"no rebuild after {what}:\n{running.log.read_text()[-3000:]}"
         time.sleep(0.1)
 
 
